@@ -1,0 +1,148 @@
+//! The printer: formula text for a [`Graph`], the inverse of [`super::parse`].
+//!
+//! Arithmetic prints infix with the fewest parentheses the parser needs; every other primitive
+//! prints as a call with its non-default parameters after the arguments. Constants print as the
+//! shortest decimal that reads back to the same `f32`. Parsing the output gives back a graph
+//! that computes the same expression tree ([`Graph::same_expression`]).
+
+use super::graph::{Graph, Node, NodeId};
+use super::primitive::Op;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Binding strength of what a node prints as.
+const SUM: u8 = 1;
+const PRODUCT: u8 = 2;
+const UNARY: u8 = 3;
+const POWER: u8 = 4;
+const ATOM: u8 = 5;
+
+/// The shortest text that parses back to exactly `v`.
+pub fn format_constant(v: f32) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-4..1e7).contains(&a) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+impl fmt::Display for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&print_node(self, self.root()))
+    }
+}
+
+/// Formula text of the sub-expression at `node`.
+pub fn print_node(graph: &Graph, node: NodeId) -> String {
+    let mut memo = HashMap::new();
+    for n in graph.topo_order_from(&[node]) {
+        let printed = print_one(graph, n, &memo);
+        memo.insert(n, printed);
+    }
+    memo.remove(&node).expect("node was printed").0
+}
+
+fn print_one(graph: &Graph, n: NodeId, memo: &HashMap<NodeId, (String, u8)>) -> (String, u8) {
+    let (op, params) = match graph.node(n) {
+        Node::Input => return ("x".to_string(), ATOM),
+        Node::Const(v) => {
+            let prec = if v.is_sign_negative() { UNARY } else { ATOM };
+            return (format_constant(v), prec);
+        }
+        Node::Op { op, params } => (op, params),
+    };
+    let args = graph.args(n);
+    let is_nonnegative_const =
+        |a: NodeId| matches!(graph.node(a), Node::Const(v) if !v.is_sign_negative());
+    // An operand, parenthesised when it binds more loosely than `min`.
+    let operand = |a: NodeId, min: u8| {
+        let (s, p) = &memo[&a];
+        if *p < min {
+            format!("({s})")
+        } else {
+            s.clone()
+        }
+    };
+    let infix = |sym: &str, prec: u8| {
+        (
+            format!("{} {sym} {}", operand(args[0], prec), operand(args[1], prec + 1)),
+            prec,
+        )
+    };
+    match op {
+        Op::Add => infix("+", SUM),
+        Op::Sub => infix("-", SUM),
+        Op::Mul => infix("*", PRODUCT),
+        Op::Div => infix("/", PRODUCT),
+        Op::Negative => {
+            let inner = if is_nonnegative_const(args[0]) {
+                format!("({})", memo[&args[0]].0)
+            } else {
+                operand(args[0], UNARY)
+            };
+            (format!("-{inner}"), UNARY)
+        }
+        Op::Square => (format!("{}^2", operand(args[0], ATOM)), POWER),
+        Op::Cube => (format!("{}^3", operand(args[0], ATOM)), POWER),
+        Op::Pow if !matches!(graph.node(args[1]), Node::Const(v) if v == 2.0 || v == 3.0) => (
+            format!("{}^{}", operand(args[0], ATOM), operand(args[1], UNARY)),
+            POWER,
+        ),
+        _ => {
+            let prim = op.primitive();
+            let mut parts: Vec<String> = args.iter().map(|a| memo[a].0.clone()).collect();
+            // Parameters after the arguments; trailing defaults are left out.
+            let shown = prim
+                .params
+                .iter()
+                .enumerate()
+                .rposition(|(i, s)| params[i].to_bits() != s.default.to_bits())
+                .map_or(0, |i| i + 1);
+            parts.extend((0..shown).map(|i| format_constant(params[i])));
+            (format!("{}({})", prim.name, parts.join(", ")), ATOM)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse;
+    use super::*;
+
+    #[test]
+    fn prints_minimal_parentheses() {
+        let cases = [
+            ("x * sigmoid(1.702 * x)", "x * sigmoid(1.702 * x)"),
+            ("(x + 1) * (x - 1)", "(x + 1) * (x - 1)"),
+            ("x - (x - 1)", "x - (x - 1)"),
+            ("x - x + 1", "x - x + 1"),
+            ("-x^2", "-x^2"),
+            ("(-x)^2", "(-x)^2"),
+            ("-(2)", "-(2)"),
+            ("x * -2", "x * -2"),
+            ("(-2)^x", "(-2)^x"),
+            ("x^-0.5", "x^-0.5"),
+            ("pow(x, 2)", "pow(x, 2)"),
+            ("deadzone(x, 0.5)", "deadzone(x)"),
+            ("clamp(x, -1, 3)", "clamp(x, -1, 3)"),
+            ("x * 1e-12", "x * 1e-12"),
+            ("max(relu(x), cosh(elu(x)))", "max(relu(x), cosh(elu(x)))"),
+        ];
+        for (text, want) in cases {
+            let g = parse(text).unwrap();
+            let printed = g.to_string();
+            assert_eq!(printed, want, "{text}");
+            assert!(parse(&printed).unwrap().same_expression(&g), "{text}");
+        }
+    }
+
+    #[test]
+    fn constants_round_trip_exactly() {
+        for v in [0.1f32, 1.702, 1e-12, 3.4e38, 123456.78, 1.0 / 3.0, -0.0, 7e-5] {
+            let text = format_constant(v);
+            let back: f32 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{v} printed as {text}");
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! [`Program`]: a graph compiled to a linear tape and evaluated a chunk of a batch at a time.
+//!
+//! Compilation orders the nodes topologically, folds constants into operands and assigns every
+//! intermediate value a slot, reusing a slot once its last reader has run. Evaluation walks the
+//! batch in chunks of [`CHUNK`] elements; for each chunk it runs every instruction as one tight
+//! loop over the chunk (one `match` per instruction and chunk, none per element), so a slot stays
+//! in L1 cache. The slot buffers live in a thread-local scratch area: no allocation per call
+//! once warm.
+
+use super::graph::{Graph, Node, NodeId, Params};
+use super::kernels::{self, binary_table, saturate, unary_table};
+use super::primitive::{Arity, Op};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Elements per chunk: large enough to amortise dispatch, small enough for L1.
+pub const CHUNK: usize = 256;
+
+/// Where an instruction reads a value from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Operand {
+    Input,
+    Const(f32),
+    Slot(usize),
+}
+
+/// One step of the tape: `op` over operands, written to slot `out`.
+#[derive(Clone, Debug)]
+struct Instr {
+    op: Op,
+    params: Params,
+    args: Vec<Operand>,
+    out: usize,
+}
+
+/// A compiled expression with one or more outputs.
+#[derive(Clone, Debug)]
+pub struct Program {
+    instrs: Vec<Instr>,
+    slots: usize,
+    outputs: Vec<Operand>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Program {
+    /// Compiles the graph's root.
+    pub fn compile(graph: &Graph) -> Program {
+        Program::compile_outputs(graph, &[graph.root()])
+    }
+
+    /// Compiles several nodes of one graph as outputs, sharing their common sub-expressions.
+    pub fn compile_outputs(graph: &Graph, outputs: &[NodeId]) -> Program {
+        let order = graph.topo_order_from(outputs);
+        // Last position (in `order`) at which each node is read; outputs live to the end.
+        let mut last_use: HashMap<NodeId, usize> = HashMap::new();
+        for (pos, &n) in order.iter().enumerate() {
+            for a in graph.args(n) {
+                last_use.insert(a, pos);
+            }
+        }
+        for &o in outputs {
+            last_use.insert(o, usize::MAX);
+        }
+        let mut operand: HashMap<NodeId, Operand> = HashMap::new();
+        let mut free: Vec<usize> = Vec::new();
+        let mut slots = 0usize;
+        let mut instrs = Vec::new();
+        for (pos, &n) in order.iter().enumerate() {
+            let value = match graph.node(n) {
+                Node::Input => Operand::Input,
+                Node::Const(c) => Operand::Const(c),
+                Node::Op { op, params } => {
+                    let args: Vec<Operand> = graph.args(n).iter().map(|a| operand[a]).collect();
+                    if let Some(c) = fold(op, &params, &args) {
+                        Operand::Const(c)
+                    } else {
+                        // Allocate before freeing the arguments so `out` never aliases them.
+                        let out = free.pop().unwrap_or_else(|| {
+                            slots += 1;
+                            slots - 1
+                        });
+                        for a in graph.args(n) {
+                            if last_use.get(&a) == Some(&pos) {
+                                if let Operand::Slot(s) = operand[&a] {
+                                    if !free.contains(&s) {
+                                        free.push(s);
+                                    }
+                                }
+                            }
+                        }
+                        instrs.push(Instr {
+                            op,
+                            params,
+                            args,
+                            out,
+                        });
+                        Operand::Slot(out)
+                    }
+                }
+            };
+            operand.insert(n, value);
+        }
+        Program {
+            instrs,
+            slots,
+            outputs: outputs.iter().map(|o| operand[o]).collect(),
+        }
+    }
+
+    /// Number of outputs.
+    pub fn outputs(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// Number of instructions on the tape.
+    pub fn len(&self) -> usize {
+        self.instrs.len()
+    }
+
+    /// Whether the tape is empty (the output is `x` or a constant).
+    pub fn is_empty(&self) -> bool {
+        self.instrs.is_empty()
+    }
+
+    /// Evaluates the first output over `x` into `out` (same length).
+    ///
+    /// # Panics
+    /// If `out.len() != x.len()`.
+    pub fn eval(&self, x: &[f32], out: &mut [f32]) {
+        self.eval_many(x, &mut [out]);
+    }
+
+    /// Evaluates the first `outs.len()` outputs over `x`.
+    ///
+    /// # Panics
+    /// If an output buffer's length differs from `x.len()` or more buffers than outputs are given.
+    pub fn eval_many(&self, x: &[f32], outs: &mut [&mut [f32]]) {
+        assert!(outs.len() <= self.outputs.len(), "more buffers than outputs");
+        for o in outs.iter() {
+            assert_eq!(o.len(), x.len(), "output length differs from input length");
+        }
+        SCRATCH.with(|scratch| {
+            let mut slots = scratch.borrow_mut();
+            if slots.len() < self.slots {
+                slots.resize_with(self.slots, || vec![0.0; CHUNK]);
+            }
+            for (c, xc) in x.chunks(CHUNK).enumerate() {
+                let start = c * CHUNK;
+                for instr in &self.instrs {
+                    run(instr, xc, &mut slots);
+                }
+                for (o, out) in self.outputs.iter().zip(outs.iter_mut()) {
+                    let dst = &mut out[start..start + xc.len()];
+                    match *o {
+                        Operand::Input => dst.copy_from_slice(xc),
+                        Operand::Const(v) => dst.fill(v),
+                        Operand::Slot(s) => dst.copy_from_slice(&slots[s][..xc.len()]),
+                    }
+                }
+            }
+        });
+    }
+
+    /// Evaluates the first output at one point.
+    pub fn eval_scalar(&self, x: f32) -> f32 {
+        let mut y = [0.0];
+        self.eval(&[x], &mut y);
+        y[0]
+    }
+}
+
+/// The constant value of an instruction whose operands are all constant.
+fn fold(op: Op, params: &Params, args: &[Operand]) -> Option<f32> {
+    let values: Option<Vec<f32>> = args
+        .iter()
+        .map(|a| match a {
+            Operand::Const(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let constant_op = matches!(op, Op::Zero | Op::One);
+    match values {
+        Some(v) => Some(op.eval(params, &v)),
+        None if constant_op => Some(op.eval(params, &[0.0])),
+        None => None,
+    }
+}
+
+/// A read-only view of an operand over the current chunk.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    Slice(&'a [f32]),
+    Scalar(f32),
+}
+
+fn src<'a>(operand: Operand, x: &'a [f32], slots: &'a [Vec<f32>]) -> Src<'a> {
+    match operand {
+        Operand::Input => Src::Slice(x),
+        Operand::Const(c) => Src::Scalar(c),
+        Operand::Slot(s) => Src::Slice(&slots[s][..x.len()]),
+    }
+}
+
+#[inline(always)]
+fn map1(a: Src<'_>, out: &mut [f32], f: impl Fn(f32) -> f32) {
+    match a {
+        Src::Slice(a) => {
+            for (o, &v) in out.iter_mut().zip(a) {
+                *o = saturate(f(v));
+            }
+        }
+        Src::Scalar(c) => out.fill(saturate(f(c))),
+    }
+}
+
+#[inline(always)]
+fn map2(a: Src<'_>, b: Src<'_>, out: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+    match (a, b) {
+        (Src::Slice(a), Src::Slice(b)) => {
+            for ((o, &u), &v) in out.iter_mut().zip(a).zip(b) {
+                *o = saturate(f(u, v));
+            }
+        }
+        (Src::Slice(a), Src::Scalar(v)) => {
+            for (o, &u) in out.iter_mut().zip(a) {
+                *o = saturate(f(u, v));
+            }
+        }
+        (Src::Scalar(u), Src::Slice(b)) => {
+            for (o, &v) in out.iter_mut().zip(b) {
+                *o = saturate(f(u, v));
+            }
+        }
+        (Src::Scalar(u), Src::Scalar(v)) => out.fill(saturate(f(u, v))),
+    }
+}
+
+/// `out = f(out, b)` in place, for folding n-ary primitives.
+#[inline(always)]
+fn fold2(out: &mut [f32], b: Src<'_>, f: impl Fn(f32, f32) -> f32) {
+    match b {
+        Src::Slice(b) => {
+            for (o, &v) in out.iter_mut().zip(b) {
+                *o = saturate(f(*o, v));
+            }
+        }
+        Src::Scalar(v) => {
+            for o in out.iter_mut() {
+                *o = saturate(f(*o, v));
+            }
+        }
+    }
+}
+
+fn run(instr: &Instr, x: &[f32], slots: &mut [Vec<f32>]) {
+    macro_rules! batch_unary {
+        ($op:expr, $p:expr, $a:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
+            match $op {
+                $(Op::$name => map1($a, $out, |v| kernels::$f(v, $p)),)*
+                _ => unreachable!("{:?} is not unary", $op),
+            }
+        };
+    }
+    macro_rules! batch_binary {
+        ($op:expr, $p:expr, $a:expr, $b:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
+            match $op {
+                $(Op::$name => map2($a, $b, $out, |u, v| kernels::$f(u, v, $p)),)*
+                _ => unreachable!("{:?} is not binary", $op),
+            }
+        };
+    }
+    macro_rules! batch_fold {
+        ($op:expr, $p:expr, $b:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
+            match $op {
+                $(Op::$name => fold2($out, $b, |u, v| kernels::$f(u, v, $p)),)*
+                _ => unreachable!("{:?} is not n-ary", $op),
+            }
+        };
+    }
+    let n = x.len();
+    // Take the output buffer out of the slot array so the operands can borrow the rest.
+    let mut out = std::mem::take(&mut slots[instr.out]);
+    let dst = &mut out[..n];
+    let p = &instr.params;
+    let arg = |i: usize| src(instr.args[i], x, slots);
+    match instr.op.primitive().arity {
+        Arity::Unary => unary_table!(batch_unary; instr.op, p, arg(0), dst),
+        Arity::Binary => binary_table!(batch_binary; instr.op, p, arg(0), arg(1), dst),
+        Arity::Nary => {
+            binary_table!(batch_binary; instr.op, p, arg(0), arg(1), dst);
+            for i in 2..instr.args.len() {
+                binary_table!(batch_fold; instr.op, p, arg(i), dst);
+            }
+        }
+    }
+    slots[instr.out] = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn swish_graph() -> Graph {
+        let mut g = Graph::new();
+        let x = g.input();
+        let k = g.constant(1.702);
+        let kx = g.apply(Op::Mul, &[k, x]);
+        let s = g.apply(Op::Sigmoid, &[kx]);
+        let y = g.apply(Op::Mul, &[x, s]);
+        g.set_root(y);
+        g
+    }
+
+    #[test]
+    fn program_matches_scalar_evaluation_across_chunks() {
+        let g = swish_graph();
+        let p = Program::compile(&g);
+        let x: Vec<f32> = (0..1000).map(|i| (i as f32 - 500.0) / 50.0).collect();
+        let mut y = vec![0.0; x.len()];
+        p.eval(&x, &mut y);
+        for (&xi, &yi) in x.iter().zip(&y) {
+            assert_eq!(yi, g.eval_scalar(xi));
+        }
+    }
+
+    #[test]
+    fn slots_are_reused() {
+        let mut g = Graph::new();
+        let mut n = g.input();
+        for _ in 0..20 {
+            n = g.apply(Op::Tanh, &[n]);
+        }
+        g.set_root(n);
+        let p = Program::compile(&g);
+        assert_eq!(p.len(), 20);
+        assert!(p.slots <= 2, "{} slots", p.slots);
+        assert!((p.eval_scalar(1.0) - g.eval_scalar(1.0)).abs() < 1e-7);
+    }
+
+    #[test]
+    fn nary_and_constants_and_multiple_outputs() {
+        let mut g = Graph::new();
+        let x = g.input();
+        let two = g.constant(2.0);
+        let t = g.apply(Op::Tanh, &[x]);
+        let s = g.apply(Op::SumN, &[x, two, t]);
+        let c = g.apply(Op::Exp, &[two]);
+        let p = Program::compile_outputs(&g, &[s, t, c, x]);
+        assert_eq!(p.len(), 2, "exp(2) is folded");
+        let xs = [0.0, 1.0, -3.0];
+        let (mut a, mut b, mut cc, mut d) = ([0.0; 3], [0.0; 3], [0.0; 3], [0.0; 3]);
+        p.eval_many(&xs, &mut [&mut a, &mut b, &mut cc, &mut d]);
+        for i in 0..3 {
+            assert_eq!(a[i], xs[i] + 2.0 + xs[i].tanh());
+            assert_eq!(b[i], xs[i].tanh());
+            assert_eq!(cc[i], 2.0f32.exp());
+            assert_eq!(d[i], xs[i]);
+        }
+    }
+}
