@@ -147,6 +147,9 @@ impl Parser<'_> {
     fn peek(&self) -> &Tok {
         &self.toks[self.at].0
     }
+    fn peek2(&self) -> &Tok {
+        self.toks.get(self.at + 1).map_or(&Tok::End, |t| &t.0)
+    }
     fn pos(&self) -> usize {
         self.toks[self.at].1
     }
@@ -196,7 +199,7 @@ impl Parser<'_> {
             // A minus directly before a number is part of the literal, unless `^` follows it
             // (`-2^2` is `-(2^2)`, as in Python).
             if let Tok::Num(v) = *self.peek() {
-                if self.toks[self.at + 1].0 != Tok::Sym('^') {
+                if *self.peek2() != Tok::Sym('^') {
                     self.bump();
                     return Ok(Ast::Num(-v, p));
                 }
@@ -277,7 +280,7 @@ impl Parser<'_> {
 
     fn arg(&mut self) -> Result<Arg, ParseError> {
         let pos = self.pos();
-        if let (Tok::Ident(name), Tok::Sym('=')) = (self.peek().clone(), &self.toks[self.at + 1].0) {
+        if let (Tok::Ident(name), Tok::Sym('=')) = (self.peek().clone(), self.peek2()) {
             self.bump();
             self.bump();
             let value = self.expr()?;

@@ -1,0 +1,69 @@
+//! An activation candidate: a forward expression graph plus the backward mode that says how its
+//! backward multiplier is derived. This is the unit radact searches, trains and exports.
+
+use crate::expr::{self, Graph, Program};
+use crate::grad::{self, BackwardMode};
+use serde::{Deserialize, Serialize};
+
+/// A forward graph `f` and the mode that derives its backward multiplier `g`
+/// (`dL/dx = g(x) * dL/dy`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Activation {
+    /// The forward function `y = f(x)`.
+    pub forward: Graph,
+    /// How the backward multiplier is obtained.
+    pub backward: BackwardMode,
+}
+
+/// Why an activation could not be built from text.
+#[derive(Debug, thiserror::Error)]
+pub enum ActivationError {
+    /// The forward formula did not parse.
+    #[error("in the activation formula: {0}")]
+    Forward(#[from] expr::ParseError),
+    /// The backward mode or rule did not parse.
+    #[error("in the backward mode: {0}")]
+    Backward(#[from] grad::RuleError),
+}
+
+/// The compiled forward and backward evaluators of an [`Activation`].
+#[derive(Clone, Debug)]
+pub struct CompiledActivation {
+    /// `f(x)`: one output.
+    pub forward: Program,
+    /// `g(x)`: one output.
+    pub backward: Program,
+    /// `f(x)` and `g(x)` in one pass (two outputs, in that order), sharing sub-expressions.
+    pub joint: Program,
+}
+
+impl Activation {
+    /// Pairs a forward graph with a backward mode.
+    pub fn new(forward: Graph, backward: BackwardMode) -> Self {
+        Activation { forward, backward }
+    }
+
+    /// Parses a forward formula and a backward mode (`exact`, `surrogate`, `direction`, a named
+    /// rule such as `rect(-0.5, 0.5)`, or `expr(<formula in x>)`).
+    pub fn parse(forward: &str, backward: &str) -> Result<Self, ActivationError> {
+        Ok(Activation {
+            forward: expr::parse(forward)?,
+            backward: backward.parse()?,
+        })
+    }
+
+    /// The backward multiplier `g(x)` as a simplified graph in `x`.
+    pub fn backward_graph(&self) -> Graph {
+        grad::derive(&self.forward, &self.backward)
+    }
+
+    /// Compiles forward, backward and the joint program.
+    pub fn compile(&self) -> CompiledActivation {
+        let (joint_graph, y, g) = grad::derive_joint(&self.forward, &self.backward);
+        CompiledActivation {
+            forward: Program::compile(&self.forward),
+            backward: Program::compile_outputs(&joint_graph, &[g]),
+            joint: Program::compile_outputs(&joint_graph, &[y, g]),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Activation expressions: the graph type, the primitive catalogue, text syntax (parser and
+//! printer), canonical form and fingerprint, and the compiled batch evaluator [`Program`].
+//!
+//! ```
+//! use radact::expr::{parse, Program};
+//! let g = parse("x * sigmoid(1.702 * x)").unwrap();
+//! let p = Program::compile(&g);
+//! let mut y = [0.0f32; 2];
+//! p.eval(&[0.0, 10.0], &mut y);
+//! assert_eq!(y[0], 0.0);
+//! assert!((y[1] - 10.0).abs() < 1e-4);
+//! ```
+
+pub mod canon;
+pub mod fingerprint;
+pub mod graph;
+pub mod kernels;
+pub mod parse;
+pub mod primitive;
+pub mod print;
+pub mod program;
+pub mod serial;
+
+
+
+pub use graph::{Graph, Node, NodeId, Params};
+pub use canon::simplify;
+pub use fingerprint::{fingerprint, Fingerprint};
+pub use parse::{parse, ParseError};
+pub use primitive::{Arity, Op, Primitive};
+pub use program::Program;
