@@ -146,16 +146,24 @@ impl Rewriter<'_> {
             Op::Sub if b.is_some_and(|b| self.is(b, 0.0)) => Some(a),
             Op::Sub if self.is(a, 0.0) => Some(self.g.apply(Op::Negative, &[b?])),
             Op::Sub if Some(a) == b => Some(self.g.constant(zero())),
+            Op::Sub => match self.constant_of(b?) {
+                // `a - -c` reads better as `c + a`.
+                Some(c) if c < 0.0 => {
+                    let c = self.g.constant(-c);
+                    Some(self.build(Op::Add, [0.0; 2], vec![a, c]))
+                }
+                _ => None,
+            },
             Op::Mul if self.is(a, 1.0) => b,
             Op::Mul if self.is(a, 0.0) => Some(self.g.constant(zero())),
             Op::Mul if self.is(a, -1.0) => Some(self.g.apply(Op::Negative, &[b?])),
             Op::Div if b.is_some_and(|b| self.is(b, 1.0)) => Some(a),
             Op::Div if self.is(a, 0.0) => Some(self.g.constant(zero())),
             Op::Pow => match self.constant_of(b?) {
-                Some(v) if v == 1.0 => Some(a),
-                Some(v) if v == 0.0 => Some(self.g.constant(1.0)),
-                Some(v) if v == 2.0 => Some(self.g.apply(Op::Square, &[a])),
-                Some(v) if v == 3.0 => Some(self.g.apply(Op::Cube, &[a])),
+                Some(1.0) => Some(a),
+                Some(0.0) => Some(self.g.constant(1.0)),
+                Some(2.0) => Some(self.g.apply(Op::Square, &[a])),
+                Some(3.0) => Some(self.g.apply(Op::Cube, &[a])),
                 _ => None,
             },
             Op::Max | Op::Min if Some(a) == b => Some(a),
@@ -194,6 +202,7 @@ mod tests {
         assert_eq!(canon("0 * sin(x) + cos(x)"), "cos(x)");
         assert_eq!(canon("--x"), "x");
         assert_eq!(canon("x - x"), "0");
+        assert_eq!(canon("x - -0.5"), "0.5 + x");
         assert_eq!(canon("pow(x, 2)"), "x^2");
         assert_eq!(canon("x^1"), "x");
         assert_eq!(canon("relu(relu(x))"), "relu(x)");
@@ -206,19 +215,30 @@ mod tests {
     fn orders_commutative_operands() {
         assert_eq!(canon("sigmoid(x) * x"), canon("x * sigmoid(x)"));
         assert_eq!(canon("x * 2"), "2 * x");
-        assert_eq!(canon("max(tanh(x), relu(x))"), canon("max(relu(x), tanh(x))"));
+        assert_eq!(
+            canon("max(tanh(x), relu(x))"),
+            canon("max(relu(x), tanh(x))")
+        );
         assert_eq!(canon("sum_n(sin(x), x, 1)"), "sum_n(1, x, sin(x))");
         assert_ne!(canon("x - sin(x)"), canon("sin(x) - x"));
     }
 
     #[test]
     fn simplification_preserves_the_function() {
-        for text in ["x * sigmoid(1.702 * x) * 1 + 0", "max(relu(x), cosh(elu(x))) - 0", "lerp(x, x^2, 0.3)"] {
+        for text in [
+            "x * sigmoid(1.702 * x) * 1 + 0",
+            "max(relu(x), cosh(elu(x))) - 0",
+            "lerp(x, x^2, 0.3)",
+        ] {
             let g = parse(text).unwrap();
             let s = simplify(&g);
             for i in -20..20 {
                 let x = i as f32 * 0.37;
-                assert!((g.eval_scalar(x) - s.eval_scalar(x)).abs() <= 1e-6 * g.eval_scalar(x).abs().max(1.0), "{text} at {x}");
+                assert!(
+                    (g.eval_scalar(x) - s.eval_scalar(x)).abs()
+                        <= 1e-6 * g.eval_scalar(x).abs().max(1.0),
+                    "{text} at {x}"
+                );
             }
         }
     }

@@ -121,12 +121,26 @@ mod tests {
         assert_eq!(fp("silu(x)"), fp("sigmoid(x) * x"));
         assert_eq!(fp("max(x, 0)"), fp("relu(x)"));
         assert_eq!(fp("2 * x"), fp("x + x"));
-        assert_eq!(fp("heaviside(x)"), fp("(sign(x) + 1) / 2 + 0.5 * bump(x) * (1 - abs(sign(x)))"));
+        assert_eq!(
+            fp("heaviside(x)"),
+            fp("(sign(x) + 1) / 2 + 0.5 * bump(x) * (1 - abs(sign(x)))")
+        );
     }
 
     #[test]
     fn different_functions_differ() {
-        let all = ["relu(x)", "x", "tanh(x)", "sigmoid(x)", "swish(x)", "gelu(x)", "heaviside(x)", "sign(x)", "elu(x)", "leaky_relu(x)"];
+        let all = [
+            "relu(x)",
+            "x",
+            "tanh(x)",
+            "sigmoid(x)",
+            "swish(x)",
+            "gelu(x)",
+            "heaviside(x)",
+            "sign(x)",
+            "elu(x)",
+            "leaky_relu(x)",
+        ];
         let fps: std::collections::HashSet<Fingerprint> = all.iter().map(|t| fp(t)).collect();
         assert_eq!(fps.len(), all.len());
     }

@@ -238,7 +238,7 @@ pub fn elish(x: f32, _: &Params) -> f32 {
 }
 /// `clamp(x + 3, 0, 6) / 6`.
 pub fn hard_sigmoid(x: f32, _: &Params) -> f32 {
-    (x + 3.0).max(0.0).min(6.0) / 6.0
+    (x + 3.0).clamp(0.0, 6.0) / 6.0
 }
 /// `x hard_sigmoid(x)`.
 pub fn hard_swish(x: f32, p: &Params) -> f32 {
@@ -246,7 +246,7 @@ pub fn hard_swish(x: f32, p: &Params) -> f32 {
 }
 /// `clamp(x, 0, 6)`.
 pub fn relu6(x: f32, _: &Params) -> f32 {
-    x.max(0.0).min(6.0)
+    x.clamp(0.0, 6.0)
 }
 /// `e^(-x^2)`.
 pub fn gaussian(x: f32, _: &Params) -> f32 {
@@ -311,10 +311,11 @@ pub fn frac(x: f32, _: &Params) -> f32 {
 /// Uniform quantiser of `clamp(x, -1, 1)` onto `levels` (= `params[0]`) evenly spaced values.
 pub fn quantize(x: f32, p: &Params) -> f32 {
     let steps = (p[0].round() - 1.0).max(1.0);
-    let c = x.max(-1.0).min(1.0);
+    let c = x.clamp(-1.0, 1.0);
     ((c + 1.0) * 0.5 * steps).round_ties_even() / steps * 2.0 - 1.0
 }
 /// `min(max(x, lo), hi)` with `lo` = `params[0]`, `hi` = `params[1]`.
+#[allow(clippy::manual_clamp)] // f32::clamp panics when lo > hi; this must not
 pub fn clamp(x: f32, p: &Params) -> f32 {
     x.max(p[0]).min(p[1])
 }
@@ -328,9 +329,7 @@ pub fn deadzone(x: f32, p: &Params) -> f32 {
 }
 /// `x` where `x > t`, else 0 (`t` = `params[0]`).
 pub fn threshold(x: f32, p: &Params) -> f32 {
-    if x > p[0] {
-        x
-    } else if x.is_nan() {
+    if x > p[0] || x.is_nan() {
         x
     } else {
         0.0

@@ -21,11 +21,9 @@ pub mod print;
 pub mod program;
 pub mod serial;
 
-
-
-pub use graph::{Graph, Node, NodeId, Params};
 pub use canon::simplify;
 pub use fingerprint::{fingerprint, Fingerprint};
+pub use graph::{Graph, Node, NodeId, Params};
 pub use parse::{parse, ParseError};
 pub use primitive::{Arity, Op, Primitive};
 pub use program::Program;

@@ -64,7 +64,9 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
         let c = bytes[i];
         if c.is_ascii_whitespace() {
             i += 1;
-        } else if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             let start = i;
             while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
                 i += 1;
@@ -100,7 +102,11 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
             i += 1;
         } else {
             let ch = text[i..].chars().next().unwrap_or('?');
-            return Err(ParseError::at(text, i, format!("unexpected character `{ch}`")));
+            return Err(ParseError::at(
+                text,
+                i,
+                format!("unexpected character `{ch}`"),
+            ));
         }
     }
     toks.push((Tok::End, text.len()));
@@ -244,9 +250,9 @@ impl Parser<'_> {
                             Tok::Sym(')') => break,
                             other => {
                                 return Err(self.err(format!(
-                                    "expected `,` or `)` to close the `(` at column {}, found {other}",
-                                    ParseError::at(self.text, open, "").column
-                                )))
+                                "expected `,` or `)` to close the `(` at column {}, found {other}",
+                                ParseError::at(self.text, open, "").column
+                            )))
                             }
                         }
                     }
@@ -374,10 +380,9 @@ impl Lowering<'_> {
                 match name.as_str() {
                     "pi" => Ok(self.graph.constant(std::f32::consts::PI)),
                     "e" => Ok(self.graph.constant(std::f32::consts::E)),
-                    _ if lookup(name).is_some() => Err(self.err(
-                        *p,
-                        format!("`{name}` is a function: write {name}(x)"),
-                    )),
+                    _ if lookup(name).is_some() => {
+                        Err(self.err(*p, format!("`{name}` is a function: write {name}(x)")))
+                    }
                     _ => {
                         let known: Vec<&str> = self.vars.iter().map(|(v, _)| *v).collect();
                         Err(self.err(
@@ -456,7 +461,11 @@ impl Lowering<'_> {
                 )
             } else {
                 let names: Vec<&str> = prim.params.iter().map(|s| s.name).collect();
-                format!("too many arguments: `{}` has parameters {}", prim.name, names.join(", "))
+                format!(
+                    "too many arguments: `{}` has parameters {}",
+                    prim.name,
+                    names.join(", ")
+                )
             };
             return Err(self.err(extra[prim.params.len()].pos, msg));
         }
@@ -475,7 +484,11 @@ impl Lowering<'_> {
                     if names.is_empty() {
                         format!("`{}` has no parameters", prim.name)
                     } else {
-                        format!("`{}` has no parameter `{pname}` (it has {})", prim.name, names.join(", "))
+                        format!(
+                            "`{}` has no parameter `{pname}` (it has {})",
+                            prim.name,
+                            names.join(", ")
+                        )
                     },
                 ));
             };
@@ -491,7 +504,10 @@ impl Lowering<'_> {
                 .map_err(|m| self.err(at, format!("`{}`: {m}", prim.name)))?;
         }
         if prim.op == Op::Clamp && params[0] > params[1] {
-            return Err(self.err(pos, format!("`clamp`: lo = {} is above hi = {}", params[0], params[1])));
+            return Err(self.err(
+                pos,
+                format!("`clamp`: lo = {} is above hi = {}", params[0], params[1]),
+            ));
         }
         let mut inputs = Vec::with_capacity(n_inputs);
         for arg in &positional[..n_inputs] {
@@ -538,7 +554,11 @@ mod tests {
         ];
         for (text, x, want) in cases {
             let g = parse(text).unwrap();
-            assert!((g.eval_scalar(x) - want).abs() < 1e-5, "{text} at {x}: {}", g.eval_scalar(x));
+            assert!(
+                (g.eval_scalar(x) - want).abs() < 1e-5,
+                "{text} at {x}: {}",
+                g.eval_scalar(x)
+            );
         }
     }
 
@@ -573,7 +593,11 @@ mod tests {
         assert!(e.message.contains("takes 1 argument"), "{}", e.message);
         let e = err("x + add(x)");
         assert_eq!(e.column, 5);
-        assert!(e.message.contains("takes 2 arguments, got 1"), "{}", e.message);
+        assert!(
+            e.message.contains("takes 2 arguments, got 1"),
+            "{}",
+            e.message
+        );
         let e = err("(x + 1");
         assert_eq!(e.column, 7);
         assert!(e.message.contains("expected `)`"), "{}", e.message);

@@ -503,7 +503,11 @@ mod tests {
     fn flat_primitives_have_surrogates() {
         for p in CATALOGUE {
             if p.flags.flat && !matches!(p.op, Op::Zero | Op::One) {
-                assert!(p.surrogate.is_some(), "{} is flat without a surrogate", p.name);
+                assert!(
+                    p.surrogate.is_some(),
+                    "{} is flat without a surrogate",
+                    p.name
+                );
             }
         }
     }
@@ -523,6 +527,9 @@ mod tests {
         assert_eq!(Op::SumN.eval(&[0.0; 2], &[1.0, 2.0, 3.0]), 6.0);
         assert_eq!(Op::MaxN.eval(&[0.0; 2], &[1.0, 5.0, 3.0]), 5.0);
         assert_eq!(Op::Exp.eval(&[0.0; 2], &[1000.0]), f32::MAX);
-        assert_eq!(Op::Identity.eval(&[0.0; 2], &[f32::NEG_INFINITY]), -f32::MAX);
+        assert_eq!(
+            Op::Identity.eval(&[0.0; 2], &[f32::NEG_INFINITY]),
+            -f32::MAX
+        );
     }
 }

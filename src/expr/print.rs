@@ -66,7 +66,11 @@ fn print_one(graph: &Graph, n: NodeId, memo: &HashMap<NodeId, (String, u8)>) -> 
     };
     let infix = |sym: &str, prec: u8| {
         (
-            format!("{} {sym} {}", operand(args[0], prec), operand(args[1], prec + 1)),
+            format!(
+                "{} {sym} {}",
+                operand(args[0], prec),
+                operand(args[1], prec + 1)
+            ),
             prec,
         )
     };
@@ -139,7 +143,16 @@ mod tests {
 
     #[test]
     fn constants_round_trip_exactly() {
-        for v in [0.1f32, 1.702, 1e-12, 3.4e38, 123456.78, 1.0 / 3.0, -0.0, 7e-5] {
+        for v in [
+            0.1f32,
+            1.702,
+            1e-12,
+            3.4e38,
+            123456.78,
+            1.0 / 3.0,
+            -0.0,
+            7e-5,
+        ] {
             let text = format_constant(v);
             let back: f32 = text.parse().unwrap();
             assert_eq!(back.to_bits(), v.to_bits(), "{v} printed as {text}");

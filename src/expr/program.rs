@@ -138,7 +138,10 @@ impl Program {
     /// # Panics
     /// If an output buffer's length differs from `x.len()` or more buffers than outputs are given.
     pub fn eval_many(&self, x: &[f32], outs: &mut [&mut [f32]]) {
-        assert!(outs.len() <= self.outputs.len(), "more buffers than outputs");
+        assert!(
+            outs.len() <= self.outputs.len(),
+            "more buffers than outputs"
+        );
         for o in outs.iter() {
             assert_eq!(o.len(), x.len(), "output length differs from input length");
         }

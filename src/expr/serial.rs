@@ -54,7 +54,8 @@ pub struct GraphRecord {
 impl From<&Graph> for GraphRecord {
     fn from(g: &Graph) -> GraphRecord {
         let order = g.topo_order();
-        let index: HashMap<NodeId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let index: HashMap<NodeId, usize> =
+            order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
         let nodes = order
             .iter()
             .map(|&n| match g.node(n) {
@@ -88,9 +89,12 @@ impl TryFrom<GraphRecord> for Graph {
             let id = match node {
                 NodeRecord::Input => g.input(),
                 NodeRecord::Const(v) if v.is_finite() => g.constant(*v),
-                NodeRecord::Const(v) => return Err(format!("node {i}: constant {v} is not finite")),
+                NodeRecord::Const(v) => {
+                    return Err(format!("node {i}: constant {v} is not finite"))
+                }
                 NodeRecord::Op { op, args, params } => {
-                    let prim = lookup(op).ok_or_else(|| format!("node {i}: unknown primitive `{op}`"))?;
+                    let prim =
+                        lookup(op).ok_or_else(|| format!("node {i}: unknown primitive `{op}`"))?;
                     if !prim.arity.accepts(args.len()) {
                         return Err(format!(
                             "node {i}: `{op}` takes {} argument(s), got {}",
@@ -107,7 +111,8 @@ impl TryFrom<GraphRecord> for Graph {
                     }
                     let mut p = prim.default_params();
                     for (k, (spec, &v)) in prim.params.iter().zip(params).enumerate() {
-                        spec.check(v).map_err(|m| format!("node {i}: `{op}`: {m}"))?;
+                        spec.check(v)
+                            .map_err(|m| format!("node {i}: `{op}`: {m}"))?;
                         p[k] = v;
                     }
                     let mut arg_ids = Vec::with_capacity(args.len());
@@ -124,12 +129,17 @@ impl TryFrom<GraphRecord> for Graph {
             };
             ids.push(id);
         }
-        let root = *ids
-            .get(r.root)
-            .ok_or_else(|| format!("root {} is not a node index (there are {})", r.root, ids.len()))?;
+        let root = *ids.get(r.root).ok_or_else(|| {
+            format!(
+                "root {} is not a node index (there are {})",
+                r.root,
+                ids.len()
+            )
+        })?;
         g.set_root(root);
         let g = g.compact();
-        let from_formula = parse(&r.formula).map_err(|e| format!("formula `{}`: {e}", r.formula))?;
+        let from_formula =
+            parse(&r.formula).map_err(|e| format!("formula `{}`: {e}", r.formula))?;
         if !from_formula.same_expression(&g) {
             return Err(format!(
                 "formula `{}` and nodes (which read `{g}`) disagree; edit one and delete the other",
@@ -160,9 +170,15 @@ mod tests {
 
     #[test]
     fn ron_round_trip_is_exact() {
-        for text in ["x * sigmoid(1.702 * x)", "deadzone(x, 0.3) + quantize(x, 7)", "clamp(x, -0.1, 0.123456789)", "sum_n(abs(x), swish(x), sigmoid(x))"] {
+        for text in [
+            "x * sigmoid(1.702 * x)",
+            "deadzone(x, 0.3) + quantize(x, 7)",
+            "clamp(x, -0.1, 0.123456789)",
+            "sum_n(abs(x), swish(x), sigmoid(x))",
+        ] {
             let g = parse(text).unwrap();
-            let ron_text = ron::ser::to_string_pretty(&g, ron::ser::PrettyConfig::default()).unwrap();
+            let ron_text =
+                ron::ser::to_string_pretty(&g, ron::ser::PrettyConfig::default()).unwrap();
             let back: Graph = ron::from_str(&ron_text).unwrap();
             assert!(back.same_expression(&g), "{text}: {ron_text}");
             assert_eq!(back.to_string(), g.to_string());
@@ -178,12 +194,27 @@ mod tests {
     #[test]
     fn bad_records_are_rejected_with_reasons() {
         let cases = [
-            (r#"(formula: "x", nodes: [Input, Op(op: "tanhh", args: [0])], root: 1)"#, "unknown primitive"),
-            (r#"(formula: "x", nodes: [Input, Op(op: "tanh", args: [0, 0])], root: 1)"#, "takes 1"),
-            (r#"(formula: "x", nodes: [Input, Op(op: "tanh", args: [1])], root: 1)"#, "earlier node"),
+            (
+                r#"(formula: "x", nodes: [Input, Op(op: "tanhh", args: [0])], root: 1)"#,
+                "unknown primitive",
+            ),
+            (
+                r#"(formula: "x", nodes: [Input, Op(op: "tanh", args: [0, 0])], root: 1)"#,
+                "takes 1",
+            ),
+            (
+                r#"(formula: "x", nodes: [Input, Op(op: "tanh", args: [1])], root: 1)"#,
+                "earlier node",
+            ),
             (r#"(formula: "x", nodes: [Input], root: 3)"#, "root 3"),
-            (r#"(formula: "sin(x)", nodes: [Input, Op(op: "tanh", args: [0])], root: 1)"#, "disagree"),
-            (r#"(formula: "x", nodes: [Input, Op(op: "quantize", args: [0], params: [1.5])], root: 1)"#, "quantize"),
+            (
+                r#"(formula: "sin(x)", nodes: [Input, Op(op: "tanh", args: [0])], root: 1)"#,
+                "disagree",
+            ),
+            (
+                r#"(formula: "x", nodes: [Input, Op(op: "quantize", args: [0], params: [1.5])], root: 1)"#,
+                "quantize",
+            ),
             (r#"(formula: "tanh(")"#, "line 1, column 6"),
         ];
         for (text, want) in cases {

@@ -59,7 +59,8 @@ pub fn derive_joint(forward: &Graph, mode: &BackwardMode) -> (Graph, NodeId, Nod
 fn chain_rule(g: &mut Graph, root: NodeId, surrogate: bool) -> NodeId {
     let order = g.topo_order_from(&[root]);
     // `None` is a zero tangent, kept symbolic so that flat regions build no nodes.
-    let mut tangent: Vec<Option<NodeId>> = vec![None; order.iter().map(|n| n.index() + 1).max().unwrap_or(0)];
+    let mut tangent: Vec<Option<NodeId>> =
+        vec![None; order.iter().map(|n| n.index() + 1).max().unwrap_or(0)];
     for &n in &order {
         tangent[n.index()] = match g.node(n) {
             Node::Input => Some(g.constant(1.0)),
@@ -69,7 +70,9 @@ fn chain_rule(g: &mut Graph, root: NodeId, surrogate: bool) -> NodeId {
                 let templates = op.primitive().derivative(surrogate);
                 let mut terms = Vec::new();
                 for (i, &a) in args.iter().enumerate() {
-                    let Some(da) = tangent[a.index()] else { continue };
+                    let Some(da) = tangent[a.index()] else {
+                        continue;
+                    };
                     let template = templates[i.min(templates.len() - 1)];
                     let partial = instantiate(g, op, &params, &args, i, n, template);
                     if is_zero(g, partial) {
@@ -106,7 +109,11 @@ fn instantiate(
     let prim = op.primitive();
     // Unary and binary templates name their arguments `a` and `b`; an n-ary template is
     // written once for every argument, which it calls `a`.
-    let a = if prim.arity == Arity::Nary { args[i] } else { args[0] };
+    let a = if prim.arity == Arity::Nary {
+        args[i]
+    } else {
+        args[0]
+    };
     let mut vars: Vec<(&str, NodeId)> = vec![("a", a), ("y", n)];
     if prim.arity == Arity::Binary {
         vars.push(("b", args[1]));
@@ -144,8 +151,8 @@ fn is_one(g: &Graph, n: NodeId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::primitive::CATALOGUE;
     use crate::expr::parse;
+    use crate::expr::primitive::CATALOGUE;
 
     fn g_at(f: &str, mode: &str, x: f32) -> f32 {
         derive(&parse(f).unwrap(), &mode.parse().unwrap()).eval_scalar(x)
@@ -160,7 +167,11 @@ mod tests {
                 Arity::Nary => "x, sin(x), 2 * x",
             };
             let f = parse(&format!("{}({args})", p.name)).unwrap();
-            for mode in [BackwardMode::Exact, BackwardMode::Surrogate, BackwardMode::Direction] {
+            for mode in [
+                BackwardMode::Exact,
+                BackwardMode::Surrogate,
+                BackwardMode::Direction,
+            ] {
                 let g = derive(&f, &mode);
                 assert!(g.eval_scalar(0.3).is_finite(), "{} {mode}", p.name);
             }
@@ -169,7 +180,13 @@ mod tests {
 
     #[test]
     fn exact_flat_is_zero_and_surrogate_is_not() {
-        for f in ["heaviside(x)", "sign(x)", "round(3 * x)", "quantize(x)", "floor(x) + ceil(x)"] {
+        for f in [
+            "heaviside(x)",
+            "sign(x)",
+            "round(3 * x)",
+            "quantize(x)",
+            "floor(x) + ceil(x)",
+        ] {
             let exact = derive(&parse(f).unwrap(), &BackwardMode::Exact);
             assert_eq!(exact.to_string(), "0", "{f}");
             assert!(g_at(f, "surrogate", 0.1) > 0.0, "{f}");
@@ -209,7 +226,9 @@ mod tests {
         assert!((g_at("heaviside(x)", "atan(alpha=3)", 0.0) - 1.5).abs() < 1e-6);
         assert!((g_at("heaviside(x)", "fast_sigmoid", 0.0) - 1.0).abs() < 1e-6);
         assert!((g_at("heaviside(x)", "sigmoid", 0.0) - 1.0).abs() < 1e-6);
-        assert!((g_at("heaviside(x)", "erf", 0.0) - 2.0 / std::f32::consts::PI.sqrt()).abs() < 1e-6);
+        assert!(
+            (g_at("heaviside(x)", "erf", 0.0) - 2.0 / std::f32::consts::PI.sqrt()).abs() < 1e-6
+        );
         assert!((g_at("heaviside(x)", "piecewise_quadratic(2)", 0.25) - 1.0).abs() < 1e-6);
         assert_eq!(g_at("heaviside(x)", "piecewise_quadratic(2)", 0.6), 0.0);
         assert_eq!(g_at("sign(x)", "ste_sign", 1.0), 1.0);
@@ -230,6 +249,18 @@ mod tests {
         assert_eq!(ys[0], 0.0);
         assert!((ds[0] - 0.5).abs() < 1e-6);
         // sigmoid(x) is computed once for both outputs
-        assert_eq!(g.topo_order_from(&[y, d]).iter().filter(|&&n| matches!(g.node(n), Node::Op { op: Op::Sigmoid, .. })).count(), 1);
+        assert_eq!(
+            g.topo_order_from(&[y, d])
+                .iter()
+                .filter(|&&n| matches!(
+                    g.node(n),
+                    Node::Op {
+                        op: Op::Sigmoid,
+                        ..
+                    }
+                ))
+                .count(),
+            1
+        );
     }
 }

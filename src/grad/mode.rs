@@ -48,7 +48,11 @@ pub struct RuleError {
 impl PartialEq for NamedRule {
     fn eq(&self, other: &Self) -> bool {
         self.spec.name == other.spec.name
-            && self.params.iter().map(|v| v.to_bits()).eq(other.params.iter().map(|v| v.to_bits()))
+            && self
+                .params
+                .iter()
+                .map(|v| v.to_bits())
+                .eq(other.params.iter().map(|v| v.to_bits()))
     }
 }
 
@@ -154,7 +158,10 @@ impl FromStr for BackwardMode {
         let mut params: Vec<Option<f32>> = vec![None; spec.params.len()];
         if let Some(open) = rest {
             if !s.ends_with(')') {
-                return Err(err(col(s.len()), format!("expected `)` to close `{name}(`")));
+                return Err(err(
+                    col(s.len()),
+                    format!("expected `)` to close `{name}(`"),
+                ));
             }
             let body = &s[open + 1..s.len() - 1];
             if !body.trim().is_empty() {
@@ -167,9 +174,20 @@ impl FromStr for BackwardMode {
                         None => (None, part),
                     };
                     let index = match pname {
-                        Some(n) => spec.params.iter().position(|p| p.name == n).ok_or_else(|| {
-                            err(col(at), format!("`{name}` has no parameter `{n}`{}", param_list(spec)))
-                        })?,
+                        Some(n) => {
+                            spec.params
+                                .iter()
+                                .position(|p| p.name == n)
+                                .ok_or_else(|| {
+                                    err(
+                                        col(at),
+                                        format!(
+                                            "`{name}` has no parameter `{n}`{}",
+                                            param_list(spec)
+                                        ),
+                                    )
+                                })?
+                        }
                         None => i,
                     };
                     if index >= spec.params.len() {
@@ -179,10 +197,16 @@ impl FromStr for BackwardMode {
                         ));
                     }
                     if params[index].is_some() {
-                        return Err(err(col(at), format!("parameter `{}` given twice", spec.params[index].name)));
+                        return Err(err(
+                            col(at),
+                            format!("parameter `{}` given twice", spec.params[index].name),
+                        ));
                     }
                     let value = parse_constant(value_text.trim()).map_err(|e| {
-                        err(col(at), format!("parameter `{}`: {}", spec.params[index].name, e.message))
+                        err(
+                            col(at),
+                            format!("parameter `{}`: {}", spec.params[index].name, e.message),
+                        )
                     })?;
                     spec.params[index]
                         .check(value)
@@ -197,7 +221,10 @@ impl FromStr for BackwardMode {
             .map(|(v, p)| v.unwrap_or(p.default))
             .collect();
         if spec.name == "rect" && params[0] >= params[1] {
-            return Err(err(col(0), format!("`rect`: a = {} must be below b = {}", params[0], params[1])));
+            return Err(err(
+                col(0),
+                format!("`rect`: a = {} must be below b = {}", params[0], params[1]),
+            ));
         }
         Ok(BackwardMode::Rule(NamedRule { spec, params }))
     }
@@ -214,7 +241,10 @@ fn param_list(spec: &RuleSpec) -> String {
 
 /// Byte offset of the start of 1-based `line` in `text`.
 fn line_offset(text: &str, line: usize) -> usize {
-    text.split_inclusive('\n').take(line - 1).map(str::len).sum()
+    text.split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum()
 }
 
 impl Serialize for BackwardMode {
@@ -226,8 +256,9 @@ impl Serialize for BackwardMode {
 impl<'de> Deserialize<'de> for BackwardMode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse()
-            .map_err(|e: RuleError| serde::de::Error::custom(format!("backward mode `{text}`: {e}")))
+        text.parse().map_err(|e: RuleError| {
+            serde::de::Error::custom(format!("backward mode `{text}`: {e}"))
+        })
     }
 }
 
