@@ -1,0 +1,10 @@
+//! The evolutionary search over activation graphs: search spaces, genetic operators, pre-filters,
+//! selection algorithms and the engine loop. The engine does no file I/O: it reports to a
+//! [`engine::Recorder`] (the run directory implements it) and emits [`event::Event`]s.
+
+pub mod space;
+
+pub use space::{
+    AlgorithmConfig, BackwardSpace, Constants, FinalCheckConfig, Limits, MutationWeights, Objective,
+    SearchSpace, SpaceError,
+};

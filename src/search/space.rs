@@ -1,0 +1,474 @@
+//! [`SearchSpace`]: what a search may build and how it is run, read from a RON file that users
+//! edit (`search-spaces/*.ron`). Loading checks every name and number; errors carry the file,
+//! line and column.
+
+use crate::expr::primitive::{lookup, nearest_name};
+use crate::expr::Op;
+use crate::grad::BackwardMode;
+use crate::train::Task;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// The default space, embedded so that `radact search` works from any directory.
+pub const DEFAULT_SPACE: &str = include_str!("../../search-spaces/default.ron");
+
+/// The spaces shipped in `search-spaces/`, by name, embedded in the binary.
+pub const SHIPPED_SPACES: &[(&str, &str)] = &[
+    ("default", DEFAULT_SPACE),
+    ("radical", include_str!("../../search-spaces/radical.ron")),
+    ("swish-space", include_str!("../../search-spaces/swish-space.ron")),
+    ("fashion", include_str!("../../search-spaces/fashion.ron")),
+];
+
+/// A primitive named in a space file; reading it checks the name against the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrimitiveName(pub Op);
+
+impl Serialize for PrimitiveName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for PrimitiveName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        match lookup(&name) {
+            Some(p) => Ok(PrimitiveName(p.op)),
+            None => Err(serde::de::Error::custom(match nearest_name(&name) {
+                Some(n) => format!("unknown primitive `{name}` (did you mean `{n}`?)"),
+                None => format!("unknown primitive `{name}` (`radact primitives` lists them)"),
+            })),
+        }
+    }
+}
+
+/// Size limits of a forward graph.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most primitive applications (operations) in the graph.
+    pub max_ops: usize,
+    /// Longest path from the output to `x`, counting operations.
+    pub max_depth: usize,
+}
+
+/// How constants are drawn and mutated.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constants {
+    /// Smallest constant drawn.
+    pub min: f32,
+    /// Largest constant drawn.
+    pub max: f32,
+    /// Chance that a new leaf is a constant rather than `x`.
+    pub probability: f64,
+}
+
+/// Which backward modes candidates may use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackwardSpace {
+    /// The allowed modes; new candidates draw one uniformly.
+    pub modes: Vec<BackwardMode>,
+    /// Whether mutation may change a candidate's mode (else each keeps the one it was born with).
+    pub evolve: bool,
+}
+
+/// Relative weights of the variation operators (any non-negative numbers; they are normalised).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutationWeights {
+    /// Replace an operation by another of the same arity.
+    pub replace_op: f64,
+    /// Insert a new operation above a node.
+    pub insert_node: f64,
+    /// Delete an operation, keeping one of its arguments.
+    pub delete_node: f64,
+    /// Replace a sub-expression by a freshly grown one.
+    pub replace_subtree: f64,
+    /// Multiply a constant or parameter by a factor near 1.
+    pub perturb_constant: f64,
+    /// Draw a constant or parameter anew.
+    pub resample_constant: f64,
+    /// Change the backward mode (only when `backward.evolve`).
+    pub change_backward: f64,
+    /// Swap a sub-expression with one from a second parent.
+    pub crossover: f64,
+}
+
+impl Default for MutationWeights {
+    fn default() -> Self {
+        MutationWeights {
+            replace_op: 3.0,
+            insert_node: 2.0,
+            delete_node: 1.5,
+            replace_subtree: 1.0,
+            perturb_constant: 1.0,
+            resample_constant: 0.5,
+            change_backward: 1.0,
+            crossover: 1.0,
+        }
+    }
+}
+
+/// A score a search can optimise. The first objective of a space is the main one (hall of fame,
+/// tournaments, the final check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Median validation accuracy over seeds (maximise).
+    ValidationAccuracy,
+    /// Median validation loss (minimise).
+    ValidationLoss,
+    /// Median test accuracy (maximise; selecting on the test set overfits it: prefer validation).
+    TestAccuracy,
+    /// Median share of exact zeros in the hidden activations (maximise).
+    Sparsity,
+    /// Median test accuracy under input noise of standard deviation 0.3 (maximise).
+    Robustness,
+    /// Estimated cost of the forward and backward programs per element, from a fixed per-primitive
+    /// table (minimise; deterministic, unlike the measured time that is also recorded).
+    Cost,
+}
+
+impl Objective {
+    /// Whether larger is better.
+    pub fn maximise(self) -> bool {
+        !matches!(self, Objective::ValidationLoss | Objective::Cost)
+    }
+
+    /// Name as written in space files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::ValidationAccuracy => "validation_accuracy",
+            Objective::ValidationLoss => "validation_loss",
+            Objective::TestAccuracy => "test_accuracy",
+            Objective::Sparsity => "sparsity",
+            Objective::Robustness => "robustness",
+            Objective::Cost => "cost",
+        }
+    }
+}
+
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The search algorithm and its settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlgorithmConfig {
+    /// Regularized (aging) evolution (Real et al. 2019): tournament selection of a parent, the
+    /// oldest member dies. The default.
+    RegularizedEvolution {
+        /// Members kept alive.
+        population: usize,
+        /// Members drawn for each tournament.
+        tournament: usize,
+    },
+    /// NSGA-II (Deb et al. 2002) over all objectives: non-dominated sorting and crowding.
+    Nsga2 {
+        /// Members kept each generation (also the number of children per generation).
+        population: usize,
+    },
+    /// Independent random candidates: the baseline every other algorithm must beat.
+    Random,
+    /// Every graph of up to `max_ops` operations, smallest first, with every allowed backward mode.
+    Exhaustive {
+        /// Most operations per enumerated graph.
+        max_ops: usize,
+    },
+}
+
+/// The retraining of the best candidates at the end of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalCheckConfig {
+    /// How many of the best candidates to train again.
+    pub top: usize,
+    /// The seeds to train them (and the baselines) with; distinct from the search seeds.
+    pub seeds: Vec<u64>,
+    /// Baseline formulas (exact backward) trained on the same seeds for comparison.
+    pub baselines: Vec<String>,
+}
+
+/// A search space: the building blocks, the task that scores candidates and the algorithm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSpace {
+    /// Short name, used in default run names.
+    pub name: String,
+    /// What the space is for.
+    #[serde(default)]
+    pub description: String,
+    /// Allowed primitives and their sampling weights.
+    pub primitives: BTreeMap<PrimitiveName, f64>,
+    /// Graph size limits.
+    pub limits: Limits,
+    /// Constant range.
+    pub constants: Constants,
+    /// Allowed backward modes.
+    pub backward: BackwardSpace,
+    /// How every candidate is trained and scored.
+    pub task: Task,
+    /// What to optimise; the first is the main objective.
+    pub objectives: Vec<Objective>,
+    /// The search algorithm.
+    pub algorithm: AlgorithmConfig,
+    /// Weights of the variation operators.
+    #[serde(default)]
+    pub mutation: MutationWeights,
+    /// Start the population with the baseline activations (relu, swish, gelu, ...).
+    #[serde(default)]
+    pub seed_baselines: bool,
+    /// Candidates to train (rejected and duplicate candidates do not count).
+    pub evaluations: usize,
+    /// Candidates proposed and trained together (in parallel); part of what makes a run
+    /// reproducible whatever the number of threads.
+    pub batch: usize,
+    /// Size of the hall of fame.
+    pub hall_of_fame: usize,
+    /// Retraining of the best candidates at the end.
+    pub final_check: FinalCheckConfig,
+}
+
+/// A space file that could not be loaded: where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum SpaceError {
+    /// The file could not be read.
+    #[error("cannot read search space {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON for a space, or a value is out of range.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file (or `<embedded NAME>`).
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl SearchSpace {
+    /// Reads and validates a space file.
+    pub fn load(path: &Path) -> Result<SearchSpace, SpaceError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpaceError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        SearchSpace::from_ron(&text, &path.display().to_string())
+    }
+
+    /// A shipped space by name (`default`, `radical`, `swish-space`, `fashion`).
+    pub fn shipped(name: &str) -> Option<SearchSpace> {
+        SHIPPED_SPACES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| {
+                SearchSpace::from_ron(text, &format!("<embedded {n}.ron>"))
+                    .expect("shipped spaces are valid (tested)")
+            })
+    }
+
+    /// The embedded default space.
+    pub fn default_space() -> SearchSpace {
+        SearchSpace::shipped("default").expect("default space is shipped")
+    }
+
+    /// Parses and validates RON text; `origin` names it in errors.
+    pub fn from_ron(text: &str, origin: &str) -> Result<SearchSpace, SpaceError> {
+        let space: SearchSpace = ron::from_str(text).map_err(|e| SpaceError::Invalid {
+            origin: origin.to_string(),
+            line: e.position.line,
+            column: e.position.col,
+            message: e.code.to_string(),
+        })?;
+        space.validate().map_err(|(field, message)| {
+            let (line, column) = locate(text, field);
+            SpaceError::Invalid {
+                origin: origin.to_string(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        Ok(space)
+    }
+
+    /// The allowed primitives with positive weight, in catalogue-name order.
+    pub fn weighted_primitives(&self) -> Vec<(Op, f64)> {
+        self.primitives
+            .iter()
+            .filter(|(_, &w)| w > 0.0)
+            .map(|(p, &w)| (p.0, w))
+            .collect()
+    }
+
+    /// The main objective.
+    pub fn main_objective(&self) -> Objective {
+        self.objectives[0]
+    }
+
+    /// Checks ranges and consistency; on error returns the field to point at and the message.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let fail = |field: &'static str, msg: String| Err((field, msg));
+        if self.primitives.values().any(|w| !w.is_finite() || *w < 0.0) {
+            return fail("primitives", "primitive weights must be finite and >= 0".into());
+        }
+        if self.weighted_primitives().is_empty() {
+            return fail("primitives", "at least one primitive needs a positive weight".into());
+        }
+        if self.limits.max_ops == 0 || self.limits.max_ops > 64 {
+            return fail("max_ops", format!("max_ops must be in 1..=64, got {}", self.limits.max_ops));
+        }
+        if self.limits.max_depth == 0 || self.limits.max_depth > 32 {
+            return fail("max_depth", format!("max_depth must be in 1..=32, got {}", self.limits.max_depth));
+        }
+        let c = &self.constants;
+        if !(c.min.is_finite() && c.max.is_finite() && c.min <= c.max) {
+            return fail("constants", format!("constants need finite min <= max, got {} and {}", c.min, c.max));
+        }
+        if !(0.0..=1.0).contains(&c.probability) {
+            return fail("probability", format!("constant probability must be in [0, 1], got {}", c.probability));
+        }
+        if self.backward.modes.is_empty() {
+            return fail("modes", "at least one backward mode is needed".into());
+        }
+        self.task
+            .validate()
+            .or_else(|e| fail("task", e.to_string()))?;
+        if self.objectives.is_empty() {
+            return fail("objectives", "at least one objective is needed".into());
+        }
+        for (i, o) in self.objectives.iter().enumerate() {
+            if self.objectives[..i].contains(o) {
+                return fail("objectives", format!("objective `{o}` is listed twice"));
+            }
+        }
+        match self.algorithm {
+            AlgorithmConfig::RegularizedEvolution { population, tournament } => {
+                if population < 2 {
+                    return fail("population", format!("population must be at least 2, got {population}"));
+                }
+                if tournament == 0 || tournament > population {
+                    return fail("tournament", format!("tournament must be in 1..=population ({population}), got {tournament}"));
+                }
+            }
+            AlgorithmConfig::Nsga2 { population } if population < 2 => {
+                return fail("population", format!("population must be at least 2, got {population}"));
+            }
+            AlgorithmConfig::Exhaustive { max_ops } if max_ops == 0 || max_ops > 3 => {
+                return fail("max_ops", format!("exhaustive max_ops must be in 1..=3, got {max_ops}"));
+            }
+            _ => {}
+        }
+        let m = &self.mutation;
+        let weights = [
+            m.replace_op, m.insert_node, m.delete_node, m.replace_subtree, m.perturb_constant,
+            m.resample_constant, m.change_backward, m.crossover,
+        ];
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0 {
+            return fail("mutation", "mutation weights must be >= 0 with a positive sum".into());
+        }
+        if self.evaluations == 0 {
+            return fail("evaluations", "evaluations must be at least 1".into());
+        }
+        if self.batch == 0 || self.batch > 1024 {
+            return fail("batch", format!("batch must be in 1..=1024, got {}", self.batch));
+        }
+        if self.hall_of_fame == 0 {
+            return fail("hall_of_fame", "hall_of_fame must be at least 1".into());
+        }
+        if self.final_check.top > 0 && self.final_check.seeds.is_empty() {
+            return fail("final_check", "final_check needs seeds when top > 0".into());
+        }
+        for b in &self.final_check.baselines {
+            if let Err(e) = crate::expr::parse(b) {
+                return fail("baselines", format!("baseline `{b}`: {e}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Line and column (1-based) of the first occurrence of `field:` in `text`, else 1:1.
+fn locate(text: &str, field: &str) -> (usize, usize) {
+    let pattern = format!("{field}:");
+    let mut in_comment = false;
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        if code.trim_start().starts_with("/*") {
+            in_comment = true;
+        }
+        if in_comment {
+            in_comment = !code.contains("*/");
+            continue;
+        }
+        if let Some(col) = code.find(&pattern) {
+            return (i + 1, code[..col].chars().count() + 1);
+        }
+    }
+    (1, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_spaces_load() {
+        for (name, text) in SHIPPED_SPACES {
+            let s = SearchSpace::from_ron(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!s.weighted_primitives().is_empty());
+        }
+    }
+
+    #[test]
+    fn radical_space_has_only_flat_or_non_differentiable_primitives() {
+        let s = SearchSpace::shipped("radical").unwrap();
+        for (op, _) in s.weighted_primitives() {
+            let f = op.primitive().flags;
+            assert!(f.flat || f.non_differentiable, "{} is smooth", op.name());
+        }
+    }
+
+    fn error_of(edit: impl Fn(&str) -> String) -> String {
+        let text = edit(DEFAULT_SPACE);
+        assert_ne!(text, DEFAULT_SPACE, "the edit changed nothing");
+        SearchSpace::from_ron(&text, "space.ron").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_point_at_file_line_and_column() {
+        let e = error_of(|t| t.replacen("\"tanh\"", "\"tanhh\"", 1));
+        assert!(e.starts_with("space.ron:"), "{e}");
+        assert!(e.contains("unknown primitive `tanhh` (did you mean `tanh`?)"), "{e}");
+        let line = DEFAULT_SPACE.lines().position(|l| l.contains("\"tanh\"")).unwrap() + 1;
+        assert!(e.starts_with(&format!("space.ron:{line}:")), "{e} (expected line {line})");
+
+        let e = error_of(|t| t.replacen("\"surrogate\"", "\"surogate\"", 1));
+        assert!(e.contains("did you mean `surrogate`"), "{e}");
+        let e = error_of(|t| t.replacen("evaluations:", "evaluationz:", 1));
+        assert!(e.contains("evaluationz"), "{e}");
+        let e = error_of(|t| t.replacen("batch: 8", "batch: 0", 1));
+        let line = DEFAULT_SPACE.lines().position(|l| l.contains("batch: 8")).unwrap() + 1;
+        assert!(e.starts_with(&format!("space.ron:{line}:")) && e.contains("batch must be"), "{e}");
+        let e = error_of(|t| t.replacen("objectives: [", "objectives: [cost, ", 1));
+        assert!(e.contains("listed twice"), "{e}");
+        let e = error_of(|t| format!("{t} trailing"));
+        assert!(e.contains("space.ron:"), "{e}");
+    }
+}
