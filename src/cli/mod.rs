@@ -4,7 +4,12 @@
 //! that the GUI would need too belongs in the library modules, not here.
 
 pub mod eval;
+pub mod export;
+pub mod inspect;
 pub mod primitives;
+pub mod runs;
+pub mod search;
+pub mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +28,18 @@ enum Command {
     Eval(eval::EvalArgs),
     /// List the primitive catalogue with formulas and flags.
     Primitives(primitives::PrimitivesArgs),
+    /// Train networks with an activation on a dataset and score it.
+    Train(train::TrainArgs),
+    /// Search for activations in a search space (default: the embedded DIGITS space).
+    Search(search::SearchArgs),
+    /// Continue a stopped or killed search run.
+    Resume(search::ResumeArgs),
+    /// List search runs and their best candidates.
+    Runs(runs::RunsArgs),
+    /// Show a run, an exported activation or a search space file.
+    Inspect(inspect::InspectArgs),
+    /// Export the best candidates of a run as RON, Rust or PyTorch code.
+    Export(export::ExportArgs),
 }
 
 /// An error of a subcommand, classified by who must act on it.
@@ -32,6 +49,8 @@ pub enum CliError {
     Input(anyhow::Error),
     /// Something failed while doing the work: exit code 1.
     Failure(anyhow::Error),
+    /// The user stopped the work (Ctrl-C); it can be resumed: exit code 130.
+    Interrupted,
 }
 
 impl CliError {
@@ -39,6 +58,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Failure(_) => 1,
+            CliError::Interrupted => 130,
         }
     }
 }
@@ -60,12 +80,19 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Primitives(args) => primitives::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Resume(args) => search::resume(args),
+        Command::Runs(args) => runs::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let (CliError::Input(err) | CliError::Failure(err)) = &e;
-            eprintln!("error: {err:#}");
+            if let CliError::Input(err) | CliError::Failure(err) = &e {
+                eprintln!("error: {err:#}");
+            }
             ExitCode::from(e.exit_code())
         }
     }

@@ -8,3 +8,12 @@ pub use space::{
     AlgorithmConfig, BackwardSpace, Constants, FinalCheckConfig, Limits, MutationWeights, Objective,
     SearchSpace, SpaceError,
 };
+pub mod algorithm;
+pub mod engine;
+pub mod event;
+pub mod final_check;
+pub mod hall_of_fame;
+pub mod objective;
+pub mod pareto;
+pub mod record;
+pub mod stats;

@@ -1,0 +1,141 @@
+//! `radact inspect`: shows a run (configuration, progress, hall of fame, final check), an
+//! exported activation file, or a search space file.
+
+use super::{input_error, CliError};
+use crate::run::{Run, CONFIG};
+use crate::search::SearchSpace;
+use anyhow::anyhow;
+use std::path::PathBuf;
+
+/// Arguments of `radact inspect`.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// A run directory, an exported activation (.ron) or a search space (.ron).
+    pub target: PathBuf,
+}
+
+/// Runs `radact inspect`.
+pub fn run(args: InspectArgs) -> Result<(), CliError> {
+    let target = &args.target;
+    if target.is_dir() {
+        if !target.join(CONFIG).exists() {
+            return Err(input_error(anyhow!(
+                "{} is not a radact run (no {CONFIG})",
+                target.display()
+            )));
+        }
+        return inspect_run(&Run::open(target).map_err(input_error)?);
+    }
+    if !target.exists() {
+        return Err(input_error(anyhow!("{} does not exist", target.display())));
+    }
+    let text = std::fs::read_to_string(target).map_err(input_error)?;
+    if text.contains("primitives:") && text.contains("algorithm:") {
+        let space = SearchSpace::from_ron(&text, &target.display().to_string())
+            .map_err(input_error)?;
+        print_space(&space);
+        return Ok(());
+    }
+    super::export::inspect_file(target)
+}
+
+fn print_space(space: &SearchSpace) {
+    println!("search space `{}`: {}", space.name, space.description);
+    let prims: Vec<String> = space
+        .weighted_primitives()
+        .iter()
+        .map(|(op, w)| format!("{}:{w}", op.name()))
+        .collect();
+    println!("  primitives   {}", prims.join(" "));
+    println!(
+        "  limits       {} operations, depth {}",
+        space.limits.max_ops, space.limits.max_depth
+    );
+    let modes: Vec<String> = space.backward.modes.iter().map(|m| m.to_string()).collect();
+    println!(
+        "  backward     {} (evolve: {})",
+        modes.join(", "),
+        space.backward.evolve
+    );
+    let objectives: Vec<String> = space.objectives.iter().map(|o| o.to_string()).collect();
+    println!("  objectives   {}", objectives.join(", "));
+    println!("  algorithm    {:?}", space.algorithm);
+    println!(
+        "  budget       {} candidates in batches of {}",
+        space.evaluations, space.batch
+    );
+    println!(
+        "  task         {:?}, hidden {:?}, {:?}, seeds {:?}",
+        space.task.dataset, space.task.network.hidden, space.task.budget, space.task.seeds
+    );
+}
+
+fn inspect_run(run: &Run) -> Result<(), CliError> {
+    let fail = |e: crate::run::RunError| CliError::Failure(e.into());
+    let config = run.config();
+    println!("run {} ({})", config.name, run.dir().display());
+    println!(
+        "  created      {} with radact {}",
+        config.created, config.radact_version
+    );
+    println!(
+        "  space        {} ({}), seed {}",
+        config.space.name, config.space.description, config.seed
+    );
+    let state = run.checkpoint().map_err(fail)?;
+    let records = run.records().map_err(fail)?;
+    let count = |s: &str| records.iter().filter(|r| r.outcome.status() == s).count();
+    match &state {
+        Some(s) => println!(
+            "  progress     {}/{} trained, {} proposed ({} failed, {} rejected, {} duplicates), {}",
+            s.trained,
+            config.evaluations,
+            records.len(),
+            count("failed"),
+            count("rejected"),
+            count("duplicate"),
+            match s.finished {
+                Some(r) => format!("finished ({})", serde_json::to_string(&r).unwrap_or_default().trim_matches('"')),
+                None => format!("stopped: continue with `radact resume {}`", run.dir().display()),
+            }
+        ),
+        None => println!("  progress     no checkpoint yet ({} records)", records.len()),
+    }
+    if let Some(hall) = run.hall_of_fame().map_err(fail)? {
+        let names: Vec<String> = hall.objectives.iter().map(|o| o.to_string()).collect();
+        println!("Hall of fame ({}, test accuracy):", names.join(", "));
+        for e in &hall.top {
+            let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
+            let test = e
+                .summary
+                .metrics
+                .as_ref()
+                .map_or("-".to_string(), |m| format!("{:.4}", m.test_accuracy.median));
+            println!(
+                "  #{:<5} {}  {}  {} [{}]",
+                e.id,
+                values.join("  "),
+                test,
+                e.formula,
+                e.backward
+            );
+        }
+        if hall.objectives.len() > 1 {
+            println!("Pareto front:");
+            for e in &hall.pareto {
+                let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
+                println!(
+                    "  #{:<5} {}  {} [{}]",
+                    e.id,
+                    values.join("  "),
+                    e.formula,
+                    e.backward
+                );
+            }
+        }
+    }
+    if let Some(report) = run.final_report().map_err(fail)? {
+        print!("{}", report.table());
+    }
+    Ok(())
+}

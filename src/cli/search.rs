@@ -1,0 +1,263 @@
+//! `radact search` and `radact resume`: run a search into a run directory, with a progress bar
+//! on a terminal or one JSON event a line with `--json`, then the final check.
+
+use super::{input_error, CliError};
+use crate::run::{default_name, Run, RunConfig};
+use crate::search::engine::{Engine, EngineState};
+use crate::search::event::{Event, StopReason};
+use crate::search::final_check::final_check;
+use crate::search::hall_of_fame::HallOfFame;
+use crate::search::SearchSpace;
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+/// Arguments of `radact search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// Search space: a RON file, or the name of a shipped space (default, radical, swish-space,
+    /// fashion). Without it, the embedded default space.
+    #[arg(long)]
+    pub space: Option<String>,
+    /// Run name: the run goes to runs/NAME (default: the space's name and the time).
+    #[arg(long, conflicts_with = "out")]
+    pub name: Option<String>,
+    /// Run directory, instead of runs/NAME.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Candidates to train (default: the space's `evaluations`).
+    #[arg(long)]
+    pub budget: Option<usize>,
+    /// Batches to run, each of the space's `batch` candidates (sets the budget to
+    /// generations x batch).
+    #[arg(long, conflicts_with = "budget")]
+    pub generations: Option<usize>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seed of the search.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON event a line instead of a progress bar.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `radact resume`.
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The run directory.
+    pub run: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print one JSON event a line instead of a progress bar.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads `--space`: a file, a shipped space's name, or the default.
+pub fn load_space(arg: Option<&str>) -> Result<SearchSpace, CliError> {
+    match arg {
+        None => Ok(SearchSpace::default_space()),
+        Some(s) if !Path::new(s).exists() => SearchSpace::shipped(s).ok_or_else(|| {
+            input_error(anyhow!(
+                "no search space file `{s}` (and no shipped space of that name: default, radical, swish-space, fashion)"
+            ))
+        }),
+        Some(s) => SearchSpace::load(Path::new(s)).map_err(input_error),
+    }
+}
+
+fn threads(arg: Option<usize>) -> Result<usize, CliError> {
+    match arg {
+        Some(0) => Err(input_error(anyhow!("--threads must be at least 1"))),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// Runs `radact search`.
+pub fn run(args: SearchArgs) -> Result<(), CliError> {
+    let space = load_space(args.space.as_deref())?;
+    let evaluations = match (args.budget, args.generations) {
+        (Some(0), _) | (_, Some(0)) => {
+            return Err(input_error(anyhow!("the budget must be at least 1")))
+        }
+        (Some(b), _) => b,
+        (None, Some(g)) => g * space.batch,
+        (None, None) => space.evaluations,
+    };
+    let name = args.name.clone().unwrap_or_else(|| default_name(&space.name));
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(input_error(anyhow!(
+            "--name `{name}` must be a plain directory name"
+        )));
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("runs").join(&name));
+    let config = RunConfig::new(&name, space, args.seed, evaluations);
+    let run = Run::create(&dir, config).map_err(input_error)?;
+    drive(run, threads(args.threads)?, args.json)
+}
+
+/// Runs `radact resume`.
+pub fn resume(args: ResumeArgs) -> Result<(), CliError> {
+    let run = Run::open(&args.run).map_err(input_error)?;
+    drive(run, threads(args.threads)?, args.json)
+}
+
+fn failure(e: impl Into<anyhow::Error>) -> CliError {
+    CliError::Failure(e.into())
+}
+
+/// Runs (or continues) the engine on an open run, then the final check.
+fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
+    let config = run.config().clone();
+    let state = run
+        .checkpoint()
+        .map_err(failure)?
+        .unwrap_or_else(|| EngineState::new(&config.space, config.seed));
+    let records = run.records().map_err(failure)?;
+    let mut engine = Engine::new(
+        config.space.clone(),
+        &run.dir().display().to_string(),
+        config.seed,
+        config.evaluations,
+        threads,
+        state,
+        records,
+    )
+    .map_err(input_error)?;
+    let stop = engine.stop_flag();
+    // Ctrl-C: finish the batch in flight, checkpoint, stop. A second Ctrl-C ends at once.
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the candidates in flight (Ctrl-C again to quit now)...");
+    });
+    let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(config.evaluations as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} trained ({per_sec}) {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let mut print = |event: Event| print_event(&event, json, bar.as_ref());
+    let reason = engine.run(&mut run, &mut print).map_err(failure)?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let hall = engine.hall_of_fame();
+    if reason == StopReason::Interrupted {
+        eprintln!(
+            "stopped after {} candidates; continue with: radact resume {}",
+            engine.state().trained,
+            run.dir().display()
+        );
+        return Err(CliError::Interrupted);
+    }
+    if !json {
+        print_hall(&hall);
+    }
+    let already = run.final_report().map_err(failure)?;
+    if config.space.final_check.top > 0 && already.is_none() && hall.best().is_some() {
+        if !json {
+            eprintln!(
+                "final check: training the best {} again on {} new seeds next to the baselines...",
+                config.space.final_check.top.min(hall.top.len()),
+                config.space.final_check.seeds.len()
+            );
+        }
+        let report = final_check(&config.space, &hall).map_err(failure)?;
+        run.save_final_report(&report).map_err(failure)?;
+        print_event(
+            &Event::FinalCheck {
+                report: Box::new(report),
+            },
+            json,
+            None,
+        );
+    }
+    if !json {
+        println!("run saved in {}", run.dir().display());
+    }
+    Ok(())
+}
+
+fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
+    if json {
+        println!("{}", serde_json::to_string(event).expect("events serialise"));
+        return;
+    }
+    let say = |line: String| match bar {
+        Some(b) => b.println(line),
+        None => eprintln!("{line}"),
+    };
+    match event {
+        Event::Started {
+            run,
+            space,
+            evaluations,
+            trained,
+            threads,
+            ..
+        } => say(if *trained > 0 {
+            format!("resuming {run}: space {space}, {trained}/{evaluations} trained, {threads} threads")
+        } else {
+            format!("searching into {run}: space {space}, {evaluations} candidates, {threads} threads")
+        }),
+        Event::Candidate { trained, .. } => {
+            if let Some(b) = bar {
+                b.set_position(*trained as u64);
+            }
+        }
+        Event::NewBest {
+            formula,
+            backward,
+            objective,
+            value,
+            id,
+        } => match bar {
+            Some(b) => b.set_message(format!("best {value:.4} {formula} [{backward}]")),
+            None => say(format!("best #{id}: {objective} {value:.4}  {formula} [{backward}]")),
+        },
+        Event::Checkpoint { .. } => {}
+        Event::Finished {
+            reason,
+            trained,
+            proposed,
+        } => {
+            let why = match reason {
+                StopReason::Budget => "budget used",
+                StopReason::Interrupted => "interrupted",
+                StopReason::Exhausted => "space exhausted",
+            };
+            eprintln!("finished ({why}): {trained} trained of {proposed} proposed");
+        }
+        Event::FinalCheck { report } => println!("{}", report.table()),
+    }
+}
+
+fn print_hall(hall: &HallOfFame) {
+    let names: Vec<String> = hall.objectives.iter().map(|o| o.to_string()).collect();
+    println!("Hall of fame ({}):", names.join(", "));
+    for e in &hall.top {
+        let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
+        println!(
+            "  #{:<5} {}  {} [{}]",
+            e.id,
+            values.join("  "),
+            e.formula,
+            e.backward
+        );
+    }
+}

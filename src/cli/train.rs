@@ -1,0 +1,351 @@
+//! `radact train`: train networks with one activation on a dataset, one per seed, and print
+//! a table per seed and a summary (or one JSON object with `--json`).
+//!
+//! ```text
+//! radact train --act "heaviside(x)" --grad "rect(-0.5, 0.5)"
+//! radact train --act "relu(x)" --grad exact --hidden 64,64 --optimizer adam --epochs 30 --json
+//! ```
+
+use super::{input_error, CliError};
+use crate::activation::Activation;
+use crate::train::{
+    Budget, DatasetError, DatasetSpec, Evaluation, Init, NetworkConfig, OptimizerConfig,
+    OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
+    DISTINCT_VALUES_CAP,
+};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Learning rate when `--lr` is not given, for SGD.
+const DEFAULT_SGD_LR: f32 = 0.05;
+/// Learning rate when `--lr` is not given, for Adam and AdamW.
+const DEFAULT_ADAM_LR: f32 = 0.001;
+
+/// Arguments of `radact train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Forward formula of the activation, in x (for example "heaviside(x)").
+    #[arg(long, value_name = "EXPR")]
+    pub act: String,
+    /// Backward mode: exact, surrogate, direction, a named rule such as "rect(-0.5, 0.5)",
+    /// or "expr(FORMULA)".
+    #[arg(long, value_name = "MODE", default_value = "surrogate")]
+    pub grad: String,
+    /// Dataset to train on.
+    #[arg(long, value_enum, default_value_t = DatasetArg::Digits)]
+    pub dataset: DatasetArg,
+    /// Directory of the Fashion-MNIST IDX files (gzipped or not).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_FASHION_MNIST_DIR)]
+    pub data_dir: PathBuf,
+    /// Widths of the hidden layers, comma-separated.
+    #[arg(
+        long,
+        value_name = "WIDTHS",
+        value_delimiter = ',',
+        default_value = "64"
+    )]
+    pub hidden: Vec<usize>,
+    /// Weight initialisation.
+    #[arg(long, value_enum, default_value_t = InitArg::He)]
+    pub init: InitArg,
+    /// Standardise the activation to zero mean and unit variance under N(0, 1) inputs.
+    #[arg(long)]
+    pub normalize: bool,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
+    pub optimizer: OptimizerArg,
+    /// Learning rate [default: 0.05 for sgd, 0.001 for adam and adamw].
+    #[arg(long, value_name = "RATE")]
+    pub lr: Option<f32>,
+    /// Momentum of SGD (0 for plain SGD).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f32,
+    /// Weight decay (L2 for sgd and adam, decoupled for adamw).
+    #[arg(long, value_name = "DECAY", default_value_t = 0.0)]
+    pub weight_decay: f32,
+    /// Clip gradients to this global L2 norm.
+    #[arg(long, value_name = "NORM")]
+    pub clip_norm: Option<f32>,
+    /// Examples per step.
+    #[arg(long, value_name = "SIZE", default_value_t = 64)]
+    pub batch: usize,
+    /// Training length in passes over the training set.
+    #[arg(long, default_value_t = 100, conflicts_with = "steps")]
+    pub epochs: u64,
+    /// Training length in optimiser steps (instead of --epochs).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Number of seeds (training runs).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub seeds: u64,
+    /// First seed; the runs use seeds S, S+1, ...
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Seed of the train/validation/test split.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub split_seed: u64,
+    /// Print one JSON object (activation, task, summary and seeds) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--dataset` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DatasetArg {
+    /// scikit-learn's 8x8 digits, built in.
+    Digits,
+    /// Fashion-MNIST from --data-dir.
+    FashionMnist,
+}
+
+/// `--init` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InitArg {
+    /// He (Kaiming) normal.
+    He,
+    /// Xavier (Glorot) uniform.
+    Xavier,
+}
+
+/// `--optimizer` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// SGD with momentum.
+    Sgd,
+    /// Adam.
+    Adam,
+    /// AdamW (decoupled weight decay).
+    Adamw,
+}
+
+/// The JSON document printed with `--json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    activation: ActivationText<'a>,
+    task: &'a Task,
+    #[serde(flatten)]
+    evaluation: &'a Evaluation,
+}
+
+/// The activation as given on the command line.
+#[derive(Serialize)]
+struct ActivationText<'a> {
+    forward: &'a str,
+    backward: &'a str,
+}
+
+impl TrainArgs {
+    /// The task these arguments describe.
+    fn task(&self) -> Task {
+        let dataset = match self.dataset {
+            DatasetArg::Digits => DatasetSpec::Digits,
+            DatasetArg::FashionMnist => DatasetSpec::FashionMnist {
+                dir: self.data_dir.clone(),
+            },
+        };
+        let (kind, default_lr) = match self.optimizer {
+            OptimizerArg::Sgd => (OptimizerKind::sgd(self.momentum), DEFAULT_SGD_LR),
+            OptimizerArg::Adam => (OptimizerKind::adam(), DEFAULT_ADAM_LR),
+            OptimizerArg::Adamw => (OptimizerKind::adamw(), DEFAULT_ADAM_LR),
+        };
+        Task {
+            dataset,
+            split_seed: self.split_seed,
+            network: NetworkConfig {
+                hidden: self.hidden.clone(),
+                init: match self.init {
+                    InitArg::He => Init::He,
+                    InitArg::Xavier => Init::Xavier,
+                },
+                normalize: self.normalize,
+            },
+            optimizer: OptimizerConfig {
+                kind,
+                learning_rate: self.lr.unwrap_or(default_lr),
+                weight_decay: self.weight_decay,
+                clip_norm: self.clip_norm,
+            },
+            batch_size: self.batch,
+            budget: match self.steps {
+                Some(s) => Budget::Steps(s),
+                None => Budget::Epochs(self.epochs),
+            },
+            seeds: (0..self.seeds).map(|i| self.seed.wrapping_add(i)).collect(),
+        }
+    }
+}
+
+/// Classifies a training error: bad settings or data are the user's to fix (exit 2).
+fn classify(e: TrainError) -> CliError {
+    match e {
+        TrainError::InvalidTask(_) => input_error(e),
+        TrainError::Dataset(DatasetError::Digits { .. }) => CliError::Failure(e.into()),
+        TrainError::Dataset(_) => input_error(e),
+        TrainError::Network(_) | TrainError::Thread(_) => CliError::Failure(e.into()),
+    }
+}
+
+/// Runs `radact train`.
+pub fn run(args: TrainArgs) -> Result<(), CliError> {
+    let activation = Activation::parse(&args.act, &args.grad).map_err(input_error)?;
+    let trainer = Trainer::new(args.task()).map_err(classify)?;
+    let compiled = activation.compile();
+    let bar = if !args.json && std::io::stderr().is_terminal() {
+        let total = trainer.steps_per_seed() * trainer.task().seeds.len() as u64;
+        let style =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} steps {elapsed} (eta {eta})")
+                .map_err(|e| CliError::Failure(e.into()))?;
+        ProgressBar::new(total).with_style(style)
+    } else {
+        ProgressBar::hidden()
+    };
+    let evaluation = trainer
+        .evaluate_with_progress(&compiled, &|p| bar.inc(p.new_steps))
+        .map_err(classify)?;
+    bar.finish_and_clear();
+    if args.json {
+        let report = Report {
+            activation: ActivationText {
+                forward: &args.act,
+                backward: &args.grad,
+            },
+            task: trainer.task(),
+            evaluation: &evaluation,
+        };
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::Failure(e.into()))?;
+        println!("{text}");
+    } else {
+        print_tables(&args, &trainer, &evaluation);
+    }
+    Ok(())
+}
+
+/// Formats a distinct-value count, showing the cap as ">1000".
+fn distinct(v: f64) -> String {
+    if v > DISTINCT_VALUES_CAP as f64 {
+        format!(">{DISTINCT_VALUES_CAP}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Prints the set-up, one row per seed and the summary.
+fn print_tables(args: &TrainArgs, trainer: &Trainer, evaluation: &Evaluation) {
+    let task = trainer.task();
+    let data = trainer.data();
+    let widths: Vec<String> = std::iter::once(data.n_features())
+        .chain(task.network.hidden.iter().copied())
+        .chain(std::iter::once(data.n_classes))
+        .map(|w| w.to_string())
+        .collect();
+    println!("activation  {}  backward {}", args.act, args.grad);
+    println!(
+        "task        {} ({} train / {} validation / {} test), MLP {} ({:?} init{}), {:?}, \
+         lr {}, batch {}, {} steps per seed",
+        data.name,
+        data.train.len(),
+        data.validation.len(),
+        data.test.len(),
+        widths.join("-"),
+        task.network.init,
+        if task.network.normalize {
+            ", standardised"
+        } else {
+            ""
+        },
+        task.optimizer.kind,
+        task.optimizer.learning_rate,
+        task.batch_size,
+        trainer.steps_per_seed()
+    );
+    println!();
+    println!(
+        "{:>6}  {:<9}  {:>6}  {:>6}  {:>6}  {:>6}  {:>9}  {:>8}  {:>8}  {:>9}  {:>9}  {:>7}",
+        "seed",
+        "status",
+        "steps",
+        "train",
+        "valid",
+        "test",
+        "test loss",
+        "sparsity",
+        "distinct",
+        "noise 0.1",
+        "noise 0.3",
+        "time"
+    );
+    for s in &evaluation.seeds {
+        print_seed(s);
+    }
+    let summary = &evaluation.summary;
+    println!();
+    println!(
+        "summary over {} seeds ({} completed, {} failed): median [min, max]",
+        summary.seeds, summary.completed, summary.failed
+    );
+    if let Some(m) = &summary.metrics {
+        let rows: [(&str, &Spread); 9] = [
+            ("test accuracy", &m.test_accuracy),
+            ("validation accuracy", &m.validation_accuracy),
+            ("train accuracy", &m.train_accuracy),
+            ("test loss", &m.test_loss),
+            ("validation loss", &m.validation_loss),
+            ("train loss", &m.train_loss),
+            ("sparsity", &m.sparsity),
+            ("noise 0.1 accuracy", &m.noisy_accuracy_0_1),
+            ("noise 0.3 accuracy", &m.noisy_accuracy_0_3),
+        ];
+        for (name, s) in rows {
+            println!("  {name:<20} {:.4} [{:.4}, {:.4}]", s.median, s.min, s.max);
+        }
+        let d = &m.distinct_values;
+        println!(
+            "  {:<20} {} [{}, {}]",
+            "distinct values",
+            distinct(d.median),
+            distinct(d.min),
+            distinct(d.max)
+        );
+    }
+    let t = &summary.wall_time_s;
+    println!(
+        "  {:<20} {:.2} s [{:.2}, {:.2}]",
+        "time per seed", t.median, t.min, t.max
+    );
+    println!(
+        "  {:<20} {:.2} ns per element",
+        "forward cost", summary.forward_ns_per_element
+    );
+}
+
+/// Prints one seed's row (or its failure reason).
+fn print_seed(s: &Score) {
+    match (&s.metrics, &s.status) {
+        (Some(m), _) => println!(
+            "{:>6}  {:<9}  {:>6}  {:>6.4}  {:>6.4}  {:>6.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9.4}  \
+             {:>9.4}  {:>6.2}s",
+            s.seed,
+            "completed",
+            s.steps,
+            m.train_accuracy,
+            m.validation_accuracy,
+            m.test_accuracy,
+            m.test_loss,
+            m.sparsity,
+            distinct(m.distinct_values),
+            m.noisy_accuracy_0_1,
+            m.noisy_accuracy_0_3,
+            s.wall_time_s
+        ),
+        (None, Status::Failed { reason }) => {
+            println!("{:>6}  {:<9}  {:>6}  {reason}", s.seed, "failed", s.steps)
+        }
+        (None, Status::Completed) => {
+            println!("{:>6}  {:<9}  {:>6}", s.seed, "completed", s.steps)
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! [`Engine`]: the search loop. Each batch it asks the algorithm for proposals, drops the ones a
+//! pre-filter rejects or that were already trained (same forward and backward fingerprints),
+//! trains the rest in parallel, records every candidate, tells the algorithm, and checkpoints.
+//!
+//! The engine does no file I/O: it writes through a [`Recorder`] (the run directory implements
+//! it) and reports [`Event`]s to a callback. Proposals are made and results are processed in
+//! proposal order, and batches have a fixed size, so a run depends on its seed and not on the
+//! number of threads.
+
+use super::algorithm::{Algorithm, Member, Proposal};
+use super::event::{Event, StopReason};
+use super::genome::baselines;
+use super::hall_of_fame::HallOfFame;
+use super::objective::{graph_cost, scores, values};
+use super::prefilter::prefilter;
+use super::record::{Origin, Outcome, Record};
+use super::space::SearchSpace;
+use crate::activation::{Activation, CompiledActivation};
+use crate::expr::fingerprint::fingerprint_program;
+use crate::expr::print::print_node;
+use crate::expr::{simplify, Fingerprint};
+use crate::grad::derive_joint;
+use crate::train::{Evaluation, Status, TrainError, Trainer};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Batches in a row without a newly trained candidate after which the space counts as exhausted.
+const MAX_IDLE_BATCHES: usize = 50;
+
+/// Where the engine writes what it learns.
+pub trait Recorder {
+    /// Appends one candidate's record (durably enough that a killed process keeps it).
+    fn record(&mut self, record: &Record) -> std::io::Result<()>;
+    /// Saves the engine state and the hall of fame after a batch.
+    fn checkpoint(&mut self, state: &EngineState, hall: &HallOfFame) -> std::io::Result<()>;
+}
+
+/// Everything needed to continue a search exactly where it stopped (with the journal).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EngineState {
+    /// The random generator.
+    #[serde(with = "rng_state")]
+    pub rng: ChaCha8Rng,
+    /// The algorithm's population and settings.
+    pub algorithm: Algorithm,
+    /// Id of the next proposal.
+    pub next_id: u64,
+    /// Batches completed.
+    pub batches: u64,
+    /// Candidates trained (the budget counts these).
+    pub trained: usize,
+    /// Baselines proposed so far.
+    pub baselines_done: usize,
+    /// Batches in a row that trained nothing new.
+    pub idle_batches: usize,
+    /// The best candidate so far: id and main score (larger is better).
+    pub best: Option<(u64, f64)>,
+    /// Set when the loop ended for good (budget or exhaustion).
+    pub finished: Option<StopReason>,
+}
+
+impl EngineState {
+    /// The state of a new run.
+    pub fn new(space: &SearchSpace, seed: u64) -> EngineState {
+        EngineState {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            algorithm: Algorithm::new(space),
+            next_id: 0,
+            batches: 0,
+            trained: 0,
+            baselines_done: 0,
+            idle_batches: 0,
+            best: None,
+            finished: None,
+        }
+    }
+}
+
+/// A search that could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The training task could not be set up or run (dataset missing, invalid settings).
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// Writing the run failed.
+    #[error("cannot write the run: {0}")]
+    Io(#[from] std::io::Error),
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads {
+        /// Requested threads.
+        threads: usize,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// What is known about a trained function-and-backward pair, for deduplication.
+#[derive(Clone, Debug)]
+struct Known {
+    id: u64,
+    objectives: Option<Vec<f64>>,
+}
+
+/// A proposal ready to train.
+struct Candidate {
+    id: u64,
+    genome: Activation,
+    compiled: CompiledActivation,
+    origin: Origin,
+    fingerprint: Fingerprint,
+    backward_fingerprint: Fingerprint,
+    backward_formula: String,
+    cost: f64,
+}
+
+impl Candidate {
+    fn key(&self) -> (Fingerprint, Fingerprint) {
+        (self.fingerprint, self.backward_fingerprint)
+    }
+}
+
+/// The search loop over a space.
+pub struct Engine {
+    space: SearchSpace,
+    run_name: String,
+    seed: u64,
+    evaluations: usize,
+    trainer: Trainer,
+    state: EngineState,
+    trained_records: Vec<Record>,
+    known: HashMap<(Fingerprint, Fingerprint), Known>,
+    replay: HashMap<u64, Record>,
+    stop: Arc<AtomicBool>,
+    pool: rayon::ThreadPool,
+    threads: usize,
+}
+
+impl Engine {
+    /// An engine for a new run, or for resuming one: `state` is the last checkpoint (or a new
+    /// state) and `records` the journal. Records newer than the checkpoint (work that finished
+    /// after it) are replayed, not retrained, when the same proposals come up again.
+    pub fn new(
+        space: SearchSpace,
+        run_name: &str,
+        seed: u64,
+        evaluations: usize,
+        threads: usize,
+        state: EngineState,
+        records: Vec<Record>,
+    ) -> Result<Engine, SearchError> {
+        let trainer = Trainer::new(space.task.clone())?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SearchError::Threads {
+                threads,
+                message: e.to_string(),
+            })?;
+        let mut engine = Engine {
+            space,
+            run_name: run_name.to_string(),
+            seed,
+            evaluations,
+            trainer,
+            state,
+            trained_records: Vec::new(),
+            known: HashMap::new(),
+            replay: HashMap::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+            pool,
+            threads,
+        };
+        for r in records {
+            if r.id >= engine.state.next_id {
+                engine.replay.insert(r.id, r);
+            } else {
+                engine.learn(&r);
+            }
+        }
+        Ok(engine)
+    }
+
+    /// A flag that stops the loop after the batch in flight when set.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    /// The space being searched.
+    pub fn space(&self) -> &SearchSpace {
+        &self.space
+    }
+
+    /// The hall of fame of the candidates trained so far.
+    pub fn hall_of_fame(&self) -> HallOfFame {
+        HallOfFame::build(
+            &self.space.objectives,
+            self.space.hall_of_fame,
+            &self.trained_records,
+        )
+    }
+
+    fn learn(&mut self, r: &Record) {
+        if let Outcome::Trained { .. } | Outcome::Failed { .. } = &r.outcome {
+            self.known.insert(
+                (r.fingerprint, r.backward_fingerprint),
+                Known {
+                    id: r.id,
+                    objectives: r.objectives.clone(),
+                },
+            );
+            if r.is_trained() {
+                self.trained_records.push(r.clone());
+            }
+        }
+    }
+
+    /// Runs batches until the budget is used, the space is exhausted or a stop is requested.
+    pub fn run(
+        &mut self,
+        recorder: &mut dyn Recorder,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<StopReason, SearchError> {
+        on_event(Event::Started {
+            run: self.run_name.clone(),
+            space: self.space.name.clone(),
+            evaluations: self.evaluations,
+            trained: self.state.trained,
+            seed: self.seed,
+            threads: self.threads,
+        });
+        let reason = loop {
+            if let Some(reason) = self.state.finished {
+                break reason;
+            }
+            if self.state.trained >= self.evaluations {
+                self.state.finished = Some(StopReason::Budget);
+                continue;
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                break StopReason::Interrupted;
+            }
+            let trained_before = self.state.trained;
+            let proposed = self.batch(recorder, on_event)?;
+            self.state.batches += 1;
+            if self.state.trained == trained_before {
+                self.state.idle_batches += 1;
+            } else {
+                self.state.idle_batches = 0;
+            }
+            if proposed == 0 || self.state.idle_batches >= MAX_IDLE_BATCHES {
+                self.state.finished = Some(StopReason::Exhausted);
+            } else if self.state.trained >= self.evaluations {
+                self.state.finished = Some(StopReason::Budget);
+            }
+            recorder.checkpoint(&self.state, &self.hall_of_fame())?;
+            on_event(Event::Checkpoint {
+                trained: self.state.trained,
+                proposed: self.state.next_id,
+            });
+        };
+        on_event(Event::Finished {
+            reason,
+            trained: self.state.trained,
+            proposed: self.state.next_id,
+        });
+        Ok(reason)
+    }
+
+    /// The batch's proposals: baselines first (when the space seeds them), then the algorithm's.
+    fn propose(&mut self) -> Vec<(Activation, Origin)> {
+        let n = self.space.batch.min(self.evaluations - self.state.trained);
+        let mut proposals: Vec<(Activation, Origin)> = Vec::with_capacity(n);
+        if self.space.seed_baselines {
+            let base = baselines(&self.space);
+            while proposals.len() < n && self.state.baselines_done < base.len() {
+                let a = base[self.state.baselines_done].clone();
+                let name = a.forward.to_string();
+                proposals.push((a, Origin::Baseline { name }));
+                self.state.baselines_done += 1;
+            }
+        }
+        let rest = n - proposals.len();
+        let enumerated = matches!(self.state.algorithm, Algorithm::Exhaustive { .. });
+        let made = self
+            .state
+            .algorithm
+            .propose(&self.space, &mut self.state.rng, rest);
+        for Proposal { genome, parents } in made {
+            let origin = match parents {
+                Some((parents, variation)) => Origin::Child { parents, variation },
+                None if enumerated => Origin::Enumerated,
+                None => Origin::Random,
+            };
+            proposals.push((genome, origin));
+        }
+        proposals
+    }
+
+    /// Canonical form, compiled programs, fingerprints and cost of a proposal.
+    fn prepare(&mut self, genome: Activation, origin: Origin) -> Candidate {
+        let id = self.state.next_id;
+        self.state.next_id += 1;
+        let genome = Activation::new(simplify(&genome.forward), genome.backward);
+        let compiled = genome.compile();
+        let (joint, y, g) = derive_joint(&genome.forward, &genome.backward);
+        Candidate {
+            id,
+            backward_formula: print_node(&joint, g),
+            cost: graph_cost(&joint, &[y, g]),
+            fingerprint: fingerprint_program(&compiled.forward),
+            backward_fingerprint: fingerprint_program(&compiled.backward),
+            genome,
+            compiled,
+            origin,
+        }
+    }
+
+    /// Proposes, filters, trains and records one batch; returns the number proposed.
+    fn batch(
+        &mut self,
+        recorder: &mut dyn Recorder,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<usize, SearchError> {
+        let proposals = self.propose();
+        let proposed = proposals.len();
+        let batch = self.state.batches;
+
+        // Sequential and cheap: canonical form, fingerprints, pre-filters, deduplication.
+        let mut done: Vec<Record> = Vec::new();
+        let mut replayed: HashSet<u64> = HashSet::new();
+        let mut to_train: Vec<Candidate> = Vec::new();
+        for (genome, origin) in proposals {
+            let started = Instant::now();
+            let candidate = self.prepare(genome, origin);
+            let key = candidate.key();
+            let formula = candidate.genome.forward.to_string();
+            if let Some(r) = self
+                .replay
+                .remove(&candidate.id)
+                .filter(|r| (r.fingerprint, r.backward_fingerprint) == key && r.formula == formula)
+            {
+                // Finished before the process stopped: reuse, already in the journal.
+                replayed.insert(r.id);
+                done.push(r);
+                continue;
+            }
+            let earlier_in_batch = to_train.iter().find(|c| c.key() == key).map(|c| c.id);
+            let outcome = if let Err(rejection) = prefilter(&candidate.compiled) {
+                Some((
+                    Outcome::Rejected {
+                        reason: rejection.to_string(),
+                    },
+                    None,
+                ))
+            } else if let Some(k) = self.known.get(&key) {
+                Some((Outcome::Duplicate { of: k.id }, k.objectives.clone()))
+            } else {
+                // Same function as one earlier in this batch: train it once (the objectives
+                // are filled in once that one is trained).
+                earlier_in_batch.map(|of| (Outcome::Duplicate { of }, None))
+            };
+            match outcome {
+                Some((outcome, objectives)) => {
+                    let mut r = self.record_of(&candidate, outcome, objectives, batch);
+                    r.seconds = started.elapsed().as_secs_f64();
+                    done.push(r);
+                }
+                None => to_train.push(candidate),
+            }
+        }
+
+        // Parallel: training.
+        let trainer = &self.trainer;
+        let results: Vec<(Result<Evaluation, TrainError>, f64)> = self.pool.install(|| {
+            to_train
+                .par_iter()
+                .map(|c| {
+                    let t = Instant::now();
+                    let e = trainer.evaluate(&c.compiled);
+                    (e, t.elapsed().as_secs_f64())
+                })
+                .collect()
+        });
+        for (c, (evaluation, seconds)) in to_train.iter().zip(results) {
+            let evaluation = evaluation?;
+            let objectives = values(&self.space.objectives, &evaluation, c.cost);
+            let outcome = match (&evaluation.summary.metrics, objectives.is_some()) {
+                (Some(_), true) => Outcome::Trained { evaluation },
+                _ => Outcome::Failed {
+                    reason: first_failure(&evaluation),
+                    evaluation,
+                },
+            };
+            let mut r = self.record_of(c, outcome, objectives, batch);
+            r.seconds = seconds;
+            done.push(r);
+        }
+
+        // Sequential again, in id order: resolve duplicates within the batch, record, tell.
+        done.sort_by_key(|r| r.id);
+        let mut members = Vec::new();
+        for i in 0..done.len() {
+            if let Outcome::Duplicate { of } = done[i].outcome {
+                if done[i].objectives.is_none() {
+                    done[i].objectives = done
+                        .iter()
+                        .find(|r| r.id == of)
+                        .and_then(|r| r.objectives.clone());
+                }
+            }
+            let r = done[i].clone();
+            if !replayed.contains(&r.id) {
+                recorder.record(&r)?;
+            }
+            if matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
+                self.state.trained += 1;
+            }
+            self.learn(&r);
+            if let (Some(objectives), Ok(genome)) = (&r.objectives, r.activation()) {
+                let s = scores(&self.space.objectives, objectives);
+                if self.state.best.is_none_or(|(_, b)| s[0] > b) {
+                    self.state.best = Some((r.id, s[0]));
+                    on_event(Event::NewBest {
+                        id: r.id,
+                        formula: r.formula.clone(),
+                        backward: r.backward.to_string(),
+                        objective: self.space.main_objective().to_string(),
+                        value: objectives[0],
+                    });
+                }
+                members.push(Member {
+                    id: r.id,
+                    genome,
+                    scores: s,
+                });
+            }
+            on_event(Event::Candidate {
+                record: Box::new(r),
+                trained: self.state.trained,
+            });
+        }
+        self.state.algorithm.tell(members);
+        Ok(proposed)
+    }
+
+    fn record_of(
+        &self,
+        c: &Candidate,
+        outcome: Outcome,
+        objectives: Option<Vec<f64>>,
+        batch: u64,
+    ) -> Record {
+        Record {
+            id: c.id,
+            batch,
+            formula: c.genome.forward.to_string(),
+            backward: c.genome.backward.clone(),
+            backward_formula: c.backward_formula.clone(),
+            origin: c.origin.clone(),
+            fingerprint: c.fingerprint,
+            backward_fingerprint: c.backward_fingerprint,
+            outcome,
+            objectives,
+            seconds: 0.0,
+        }
+    }
+}
+
+/// Serialises a ChaCha8 generator as its seed, stream and word position (the word position is
+/// a `u128`, which RON cannot hold as a number, so it is written as decimal text).
+mod rng_state {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct State {
+        seed: [u8; 32],
+        stream: u64,
+        word_pos: String,
+    }
+
+    pub fn serialize<S: Serializer>(rng: &ChaCha8Rng, s: S) -> Result<S::Ok, S::Error> {
+        State {
+            seed: rng.get_seed(),
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos().to_string(),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ChaCha8Rng, D::Error> {
+        let state = State::deserialize(d)?;
+        let word_pos: u128 = state.word_pos.parse().map_err(|e| {
+            serde::de::Error::custom(format!("word_pos `{}`: {e}", state.word_pos))
+        })?;
+        let mut rng = ChaCha8Rng::from_seed(state.seed);
+        rng.set_stream(state.stream);
+        rng.set_word_pos(word_pos);
+        Ok(rng)
+    }
+}
+
+fn first_failure(e: &Evaluation) -> String {
+    e.seeds
+        .iter()
+        .find_map(|s| match &s.status {
+            Status::Failed { reason } => Some(format!("seed {}: {reason}", s.seed)),
+            Status::Completed => None,
+        })
+        .unwrap_or_else(|| "no objective value (non-finite scores)".to_string())
+}

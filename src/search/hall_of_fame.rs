@@ -1,0 +1,85 @@
+//! [`HallOfFame`]: the best trained candidates of a run by the main objective, and the Pareto
+//! front over all objectives.
+
+use super::objective::scores;
+use super::pareto::fronts;
+use super::record::{Outcome, Record};
+use super::space::Objective;
+use crate::grad::BackwardMode;
+use crate::train::Summary;
+use serde::{Deserialize, Serialize};
+
+/// One candidate in the hall of fame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Its id in the run.
+    pub id: u64,
+    /// Forward formula.
+    pub formula: String,
+    /// Backward mode.
+    pub backward: BackwardMode,
+    /// Derived backward multiplier.
+    pub backward_formula: String,
+    /// Objective values, in the order of [`HallOfFame::objectives`].
+    pub values: Vec<f64>,
+    /// Scores over the search seeds.
+    pub summary: Summary,
+}
+
+/// The best candidates of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HallOfFame {
+    /// The objectives, main first.
+    pub objectives: Vec<Objective>,
+    /// The best `size` by the main objective, best first (ties: earlier id first).
+    pub top: Vec<Entry>,
+    /// The non-dominated candidates over all objectives, by main objective.
+    pub pareto: Vec<Entry>,
+}
+
+impl HallOfFame {
+    /// Builds the hall of fame from the trained records.
+    pub fn build<'a>(
+        objectives: &[Objective],
+        size: usize,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> HallOfFame {
+        let entries: Vec<Entry> = records
+            .into_iter()
+            .filter_map(|r| {
+                let Outcome::Trained { evaluation } = &r.outcome else {
+                    return None;
+                };
+                Some(Entry {
+                    id: r.id,
+                    formula: r.formula.clone(),
+                    backward: r.backward.clone(),
+                    backward_formula: r.backward_formula.clone(),
+                    values: r.objectives.clone()?,
+                    summary: evaluation.summary.clone(),
+                })
+            })
+            .collect();
+        let score = |e: &Entry| scores(objectives, &e.values);
+        let by_main = |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
+        let mut top = entries.clone();
+        top.sort_by(by_main);
+        top.truncate(size);
+        let points: Vec<Vec<f64>> = entries.iter().map(score).collect();
+        let mut pareto: Vec<Entry> = fronts(&points)
+            .first()
+            .map(|f| f.iter().map(|&i| entries[i].clone()).collect())
+            .unwrap_or_default();
+        pareto.sort_by(by_main);
+        HallOfFame {
+            objectives: objectives.to_vec(),
+            top,
+            pareto,
+        }
+    }
+
+    /// The best entry, if any candidate was trained.
+    pub fn best(&self) -> Option<&Entry> {
+        self.top.first()
+    }
+}
