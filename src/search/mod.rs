@@ -17,3 +17,7 @@ pub mod objective;
 pub mod pareto;
 pub mod record;
 pub mod stats;
+pub mod genome;
+pub mod mutate;
+pub mod enumerate;
+pub mod prefilter;

@@ -1,0 +1,131 @@
+//! `radact export`: writes the best candidates of a run (or one by id) as RON that
+//! `radact train --act-file` reads back, or as Rust or PyTorch code with the same forward and
+//! backward.
+
+use super::{input_error, CliError};
+use crate::export::{pytorch, rust, ExportedActivation};
+use crate::run::Run;
+use crate::search::hall_of_fame::HallOfFame;
+use crate::search::record::Outcome;
+use anyhow::anyhow;
+use std::path::{Path, PathBuf};
+
+/// Output format of `radact export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable RON: formula, graph, backward mode, derived backward, scores, task, provenance.
+    Ron,
+    /// Self-contained Rust functions for the forward and the backward multiplier.
+    Rust,
+    /// A `torch.autograd.Function` and an `nn.Module` per activation.
+    Pytorch,
+}
+
+/// Arguments of `radact export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The run directory.
+    pub run: PathBuf,
+    /// Export the best K candidates by the main objective.
+    #[arg(long, conflicts_with = "id")]
+    pub top: Option<usize>,
+    /// Export the candidate with this id.
+    #[arg(long)]
+    pub id: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Ron)]
+    pub format: Format,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// The selected candidates of a run as export records.
+pub fn select(run: &Run, top: Option<usize>, id: Option<u64>) -> Result<Vec<ExportedActivation>, CliError> {
+    let config = run.config();
+    let records = run.records().map_err(|e| CliError::Failure(e.into()))?;
+    let chosen: Vec<_> = match id {
+        Some(id) => {
+            let r = records
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| input_error(anyhow!("run {} has no candidate {id}", run.dir().display())))?;
+            if !matches!(r.outcome, Outcome::Trained { .. }) {
+                return Err(input_error(anyhow!(
+                    "candidate {id} was not trained successfully ({}{}); export a trained one",
+                    r.outcome.status(),
+                    r.outcome.reason().map(|s| format!(": {s}")).unwrap_or_default()
+                )));
+            }
+            vec![r.clone()]
+        }
+        None => {
+            let k = top.unwrap_or(1);
+            if k == 0 {
+                return Err(input_error(anyhow!("--top must be at least 1")));
+            }
+            let hall = HallOfFame::build(&config.space.objectives, k, &records);
+            hall.top
+                .iter()
+                .filter_map(|e| records.iter().find(|r| r.id == e.id).cloned())
+                .collect()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(input_error(anyhow!("run {} has no trained candidate yet", run.dir().display())));
+    }
+    chosen
+        .into_iter()
+        .map(|r| {
+            let activation = r.activation().map_err(|e| CliError::Failure(anyhow!("candidate {}: {e}", r.id)))?;
+            let summary = r.outcome.evaluation().map(|e| e.summary.clone());
+            let mut record = ExportedActivation::new(format!("{}_{}", config.space.name, r.id), activation)
+                .with_task(config.space.task.clone())
+                .with_origin(config.name.clone(), Some(r.id))
+                .with_seed(config.seed);
+            if let Some(s) = summary {
+                record = record.with_scores(s);
+            }
+            Ok(record)
+        })
+        .collect()
+}
+
+/// Renders export records in a format.
+pub fn render(records: &[ExportedActivation], format: Format) -> String {
+    match (format, records) {
+        (Format::Ron, [one]) => one.to_ron(),
+        (Format::Ron, many) => ExportedActivation::list_to_ron(many),
+        (Format::Rust, many) => rust::generate_all(many),
+        (Format::Pytorch, many) => pytorch::generate_all(many),
+    }
+}
+
+/// Runs `radact export`.
+pub fn run(args: ExportArgs) -> Result<(), CliError> {
+    let run = Run::open(&args.run).map_err(input_error)?;
+    let records = select(&run, args.top, args.id)?;
+    let text = render(&records, args.format);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| CliError::Failure(anyhow!("cannot write {}: {e}", path.display())))?;
+            eprintln!("wrote {} activation(s) to {}", records.len(), path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Shows an exported activation file (for `radact inspect`).
+pub fn inspect_file(path: &Path) -> Result<(), CliError> {
+    let records = ExportedActivation::load_all(path).map_err(input_error)?;
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        for line in r.describe() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
