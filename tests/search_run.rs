@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-space.ron");
@@ -32,8 +32,12 @@ fn events(stdout: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The journal as comparable tuples: id, formula, backward, status, objectives.
-fn journal(dir: &Path) -> Vec<(u64, String, String, String, Option<Vec<f64>>)> {
+/// One journal record reduced to what must be reproducible: id, formula, backward, status,
+/// objectives.
+type Line = (u64, String, String, String, Option<Vec<f64>>);
+
+/// The journal as comparable lines.
+fn journal(dir: &Path) -> Vec<Line> {
     std::fs::read_to_string(dir.join("journal.jsonl"))
         .unwrap()
         .lines()
@@ -52,46 +56,84 @@ fn journal(dir: &Path) -> Vec<(u64, String, String, String, Option<Vec<f64>>)> {
         .collect()
 }
 
-fn run_dir(tmp: &Path, name: &str) -> PathBuf {
-    tmp.join(name)
-}
-
 #[test]
 fn a_tiny_search_runs_end_to_end_and_is_reproducible_across_thread_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = run_dir(tmp.path(), "a");
-    let stdout = ok(&["search", "--space", TINY, "--out", a.to_str().unwrap(), "--threads", "2", "--json"]);
+    let a = tmp.path().join("a");
+    let stdout = ok(&[
+        "search",
+        "--space",
+        TINY,
+        "--out",
+        a.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--json",
+    ]);
     let ev = events(&stdout);
     assert_eq!(ev[0]["event"], "started");
     let candidates: Vec<&Value> = ev.iter().filter(|e| e["event"] == "candidate").collect();
-    let trained = candidates.iter().filter(|e| e["record"]["status"] == "trained" || e["record"]["status"] == "failed").count();
+    let trained = candidates
+        .iter()
+        .filter(|e| e["record"]["status"] == "trained" || e["record"]["status"] == "failed")
+        .count();
     assert_eq!(trained, 14, "the budget counts trained candidates");
     let finished = ev.iter().find(|e| e["event"] == "finished").unwrap();
     assert_eq!(finished["reason"], "budget");
-    let check = ev.iter().find(|e| e["event"] == "final_check").expect("final check event");
+    let check = ev
+        .iter()
+        .find(|e| e["event"] == "final_check")
+        .expect("final check event");
     assert_eq!(check["report"]["baselines"][0]["formula"], "relu(x)");
     assert!(!check["report"]["candidates"].as_array().unwrap().is_empty());
-    for f in ["config.ron", "journal.jsonl", "checkpoint.ron", "hall_of_fame.ron", "final_check.ron"] {
+    for f in [
+        "config.ron",
+        "journal.jsonl",
+        "checkpoint.ron",
+        "hall_of_fame.ron",
+        "final_check.ron",
+    ] {
         assert!(a.join(f).exists(), "{f} missing");
     }
     // Baselines come first, and candidates are real, trained networks (better than chance).
     let j = journal(&a);
     assert_eq!(j[0].1, "relu(x)");
-    let best = j.iter().filter_map(|r| r.4.as_ref().map(|o| o[0])).fold(0.0, f64::max);
+    let best = j
+        .iter()
+        .filter_map(|r| r.4.as_ref().map(|o| o[0]))
+        .fold(0.0, f64::max);
     assert!(best > 0.5, "best validation accuracy {best}");
 
     // Same seed, one thread: the same run.
-    let b = run_dir(tmp.path(), "b");
-    ok(&["search", "--space", TINY, "--out", b.to_str().unwrap(), "--threads", "1", "--json"]);
+    let b = tmp.path().join("b");
+    ok(&[
+        "search",
+        "--space",
+        TINY,
+        "--out",
+        b.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--json",
+    ]);
     assert_eq!(journal(&a), journal(&b));
 
     // `runs` and `inspect` see it.
-    let runs: Value = serde_json::from_str(&ok(&["runs", "--dir", tmp.path().to_str().unwrap(), "--json"])).unwrap();
+    let runs: Value = serde_json::from_str(&ok(&[
+        "runs",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 2);
     assert_eq!(runs[0]["state"], "finished");
     assert_eq!(runs[0]["trained"], 14);
     let text = ok(&["inspect", a.to_str().unwrap()]);
-    assert!(text.contains("Hall of fame") && text.contains("Final check"), "{text}");
+    assert!(
+        text.contains("Hall of fame") && text.contains("Final check"),
+        "{text}"
+    );
 
     // Resuming a finished run does nothing more.
     let again = ok(&["resume", a.to_str().unwrap(), "--json"]);
@@ -102,12 +144,30 @@ fn a_tiny_search_runs_end_to_end_and_is_reproducible_across_thread_counts() {
 #[test]
 fn a_killed_search_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();
-    let reference = run_dir(tmp.path(), "reference");
-    ok(&["search", "--space", TINY, "--out", reference.to_str().unwrap(), "--threads", "1", "--json"]);
+    let reference = tmp.path().join("reference");
+    ok(&[
+        "search",
+        "--space",
+        TINY,
+        "--out",
+        reference.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--json",
+    ]);
 
-    let killed = run_dir(tmp.path(), "killed");
+    let killed = tmp.path().join("killed");
     let mut child = Command::new(env!("CARGO_BIN_EXE_radact"))
-        .args(["search", "--space", TINY, "--out", killed.to_str().unwrap(), "--threads", "1", "--json"])
+        .args([
+            "search",
+            "--space",
+            TINY,
+            "--out",
+            killed.to_str().unwrap(),
+            "--threads",
+            "1",
+            "--json",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -127,10 +187,24 @@ fn a_killed_search_resumes_where_it_stopped() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let partial = journal(&killed);
-    assert!(partial.len() >= 7 && partial.len() < journal(&reference).len(), "{}", partial.len());
+    assert!(
+        partial.len() >= 7 && partial.len() < journal(&reference).len(),
+        "{}",
+        partial.len()
+    );
 
-    ok(&["resume", killed.to_str().unwrap(), "--threads", "2", "--json"]);
-    assert_eq!(journal(&killed), journal(&reference), "resumed run differs from an uninterrupted one");
+    ok(&[
+        "resume",
+        killed.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(
+        journal(&killed),
+        journal(&reference),
+        "resumed run differs from an uninterrupted one"
+    );
 }
 
 #[test]
@@ -138,24 +212,45 @@ fn bad_space_files_are_reported_with_file_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(TINY).unwrap();
     let cases = [
-        (text.replace("\"tanh\"", "\"tanhh\""), "unknown primitive `tanhh` (did you mean `tanh`?)"),
+        (
+            text.replace("\"tanh\"", "\"tanhh\""),
+            "unknown primitive `tanhh` (did you mean `tanh`?)",
+        ),
         (text.replace("batch: 4", "batch: 0"), "batch must be"),
-        (text.replace("evaluations: 14,", "evaluations: 14"), "bad.ron:"),
-        (text.replace("\"rect(-0.5, 0.5)\"", "\"rect(1, 0)\""), "below"),
+        (
+            text.replace("evaluations: 14,", "evaluations: 14"),
+            "bad.ron:",
+        ),
+        (
+            text.replace("\"rect(-0.5, 0.5)\"", "\"rect(1, 0)\""),
+            "below",
+        ),
     ];
     for (content, want) in cases {
         let path = tmp.path().join("bad.ron");
         std::fs::write(&path, content).unwrap();
-        let out = radact(&["search", "--space", path.to_str().unwrap(), "--out", tmp.path().join("r").to_str().unwrap()]);
+        let out = radact(&[
+            "search",
+            "--space",
+            path.to_str().unwrap(),
+            "--out",
+            tmp.path().join("r").to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{err}");
-        let located = err.split(&format!("{}:", path.display())).nth(1).unwrap_or("");
+        let located = err
+            .split(&format!("{}:", path.display()))
+            .nth(1)
+            .unwrap_or("");
         let mut parts = located.split(':');
         let line: usize = parts.next().unwrap_or("").parse().unwrap_or(0);
         let column: usize = parts.next().unwrap_or("").parse().unwrap_or(0);
         assert!(line > 0 && column > 0, "no line:column in {err}");
-        assert!(!tmp.path().join("r").exists(), "no run is created for a bad space");
+        assert!(
+            !tmp.path().join("r").exists(),
+            "no run is created for a bad space"
+        );
     }
     let out = radact(&["search", "--space", "no-such-space"]);
     assert_eq!(out.status.code(), Some(2));

@@ -41,20 +41,26 @@ pub struct ExportArgs {
 }
 
 /// The selected candidates of a run as export records.
-pub fn select(run: &Run, top: Option<usize>, id: Option<u64>) -> Result<Vec<ExportedActivation>, CliError> {
+pub fn select(
+    run: &Run,
+    top: Option<usize>,
+    id: Option<u64>,
+) -> Result<Vec<ExportedActivation>, CliError> {
     let config = run.config();
     let records = run.records().map_err(|e| CliError::Failure(e.into()))?;
     let chosen: Vec<_> = match id {
         Some(id) => {
-            let r = records
-                .iter()
-                .find(|r| r.id == id)
-                .ok_or_else(|| input_error(anyhow!("run {} has no candidate {id}", run.dir().display())))?;
+            let r = records.iter().find(|r| r.id == id).ok_or_else(|| {
+                input_error(anyhow!("run {} has no candidate {id}", run.dir().display()))
+            })?;
             if !matches!(r.outcome, Outcome::Trained { .. }) {
                 return Err(input_error(anyhow!(
                     "candidate {id} was not trained successfully ({}{}); export a trained one",
                     r.outcome.status(),
-                    r.outcome.reason().map(|s| format!(": {s}")).unwrap_or_default()
+                    r.outcome
+                        .reason()
+                        .map(|s| format!(": {s}"))
+                        .unwrap_or_default()
                 )));
             }
             vec![r.clone()]
@@ -72,17 +78,23 @@ pub fn select(run: &Run, top: Option<usize>, id: Option<u64>) -> Result<Vec<Expo
         }
     };
     if chosen.is_empty() {
-        return Err(input_error(anyhow!("run {} has no trained candidate yet", run.dir().display())));
+        return Err(input_error(anyhow!(
+            "run {} has no trained candidate yet",
+            run.dir().display()
+        )));
     }
     chosen
         .into_iter()
         .map(|r| {
-            let activation = r.activation().map_err(|e| CliError::Failure(anyhow!("candidate {}: {e}", r.id)))?;
+            let activation = r
+                .activation()
+                .map_err(|e| CliError::Failure(anyhow!("candidate {}: {e}", r.id)))?;
             let summary = r.outcome.evaluation().map(|e| e.summary.clone());
-            let mut record = ExportedActivation::new(format!("{}_{}", config.space.name, r.id), activation)
-                .with_task(config.space.task.clone())
-                .with_origin(config.name.clone(), Some(r.id))
-                .with_seed(config.seed);
+            let mut record =
+                ExportedActivation::new(format!("{}_{}", config.space.name, r.id), activation)
+                    .with_task(config.space.task.clone())
+                    .with_origin(config.name.clone(), Some(r.id))
+                    .with_seed(config.seed);
             if let Some(s) = summary {
                 record = record.with_scores(s);
             }
@@ -108,8 +120,13 @@ pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let text = render(&records, args.format);
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text).map_err(|e| CliError::Failure(anyhow!("cannot write {}: {e}", path.display())))?;
-            eprintln!("wrote {} activation(s) to {}", records.len(), path.display());
+            std::fs::write(path, text)
+                .map_err(|e| CliError::Failure(anyhow!("cannot write {}: {e}", path.display())))?;
+            eprintln!(
+                "wrote {} activation(s) to {}",
+                records.len(),
+                path.display()
+            );
         }
         None => print!("{text}"),
     }

@@ -31,8 +31,8 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
     }
     let text = std::fs::read_to_string(target).map_err(input_error)?;
     if text.contains("primitives:") && text.contains("algorithm:") {
-        let space = SearchSpace::from_ron(&text, &target.display().to_string())
-            .map_err(input_error)?;
+        let space =
+            SearchSpace::from_ron(&text, &target.display().to_string()).map_err(input_error)?;
         print_space(&space);
         return Ok(());
     }
@@ -95,22 +95,31 @@ fn inspect_run(run: &Run) -> Result<(), CliError> {
             count("rejected"),
             count("duplicate"),
             match s.finished {
-                Some(r) => format!("finished ({})", serde_json::to_string(&r).unwrap_or_default().trim_matches('"')),
-                None => format!("stopped: continue with `radact resume {}`", run.dir().display()),
+                Some(r) => format!(
+                    "finished ({})",
+                    serde_json::to_string(&r)
+                        .unwrap_or_default()
+                        .trim_matches('"')
+                ),
+                None => format!(
+                    "stopped: continue with `radact resume {}`",
+                    run.dir().display()
+                ),
             }
         ),
-        None => println!("  progress     no checkpoint yet ({} records)", records.len()),
+        None => println!(
+            "  progress     no checkpoint yet ({} records)",
+            records.len()
+        ),
     }
     if let Some(hall) = run.hall_of_fame().map_err(fail)? {
         let names: Vec<String> = hall.objectives.iter().map(|o| o.to_string()).collect();
         println!("Hall of fame ({}, test accuracy):", names.join(", "));
         for e in &hall.top {
             let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
-            let test = e
-                .summary
-                .metrics
-                .as_ref()
-                .map_or("-".to_string(), |m| format!("{:.4}", m.test_accuracy.median));
+            let test = e.summary.metrics.as_ref().map_or("-".to_string(), |m| {
+                format!("{:.4}", m.test_accuracy.median)
+            });
             println!(
                 "  #{:<5} {}  {}  {} [{}]",
                 e.id,

@@ -19,18 +19,29 @@ pub struct RunsArgs {
 pub fn run(args: RunsArgs) -> Result<(), CliError> {
     let runs = list_runs(&args.dir).map_err(input_error)?;
     if args.json {
-        println!("{}", serde_json::to_string(&runs).map_err(anyhow::Error::from)?);
+        println!(
+            "{}",
+            serde_json::to_string(&runs).map_err(anyhow::Error::from)?
+        );
         return Ok(());
     }
     if runs.is_empty() {
-        println!("no runs in {} (start one with `radact search`)", args.dir.display());
+        println!(
+            "no runs in {} (start one with `radact search`)",
+            args.dir.display()
+        );
         return Ok(());
     }
-    println!("{:<32} {:<12} {:>11} {:<9} best", "run", "space", "trained", "state");
+    println!(
+        "{:<32} {:<12} {:>11} {:<9} best",
+        "run", "space", "trained", "state"
+    );
     for r in runs {
-        let best = r.best.map_or("-".to_string(), |(objective, value, formula, backward)| {
-            format!("{objective} {value:.4}  {formula} [{backward}]")
-        });
+        let best = r
+            .best
+            .map_or("-".to_string(), |(objective, value, formula, backward)| {
+                format!("{objective} {value:.4}  {formula} [{backward}]")
+            });
         println!(
             "{:<32} {:<12} {:>11} {:<9} {}",
             r.name,

@@ -90,7 +90,10 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         (None, Some(g)) => g * space.batch,
         (None, None) => space.evaluations,
     };
-    let name = args.name.clone().unwrap_or_else(|| default_name(&space.name));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&space.name));
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
         return Err(input_error(anyhow!(
             "--name `{name}` must be a plain directory name"
@@ -195,7 +198,10 @@ fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
 
 fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
     if json {
-        println!("{}", serde_json::to_string(event).expect("events serialise"));
+        println!(
+            "{}",
+            serde_json::to_string(event).expect("events serialise")
+        );
         return;
     }
     let say = |line: String| match bar {
@@ -210,11 +216,13 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             trained,
             threads,
             ..
-        } => say(if *trained > 0 {
-            format!("resuming {run}: space {space}, {trained}/{evaluations} trained, {threads} threads")
-        } else {
-            format!("searching into {run}: space {space}, {evaluations} candidates, {threads} threads")
-        }),
+        } => {
+            say(if *trained > 0 {
+                format!("resuming {run}: space {space}, {trained}/{evaluations} trained, {threads} threads")
+            } else {
+                format!("searching into {run}: space {space}, {evaluations} candidates, {threads} threads")
+            })
+        }
         Event::Candidate { trained, .. } => {
             if let Some(b) = bar {
                 b.set_position(*trained as u64);
@@ -228,7 +236,9 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             id,
         } => match bar {
             Some(b) => b.set_message(format!("best {value:.4} {formula} [{backward}]")),
-            None => say(format!("best #{id}: {objective} {value:.4}  {formula} [{backward}]")),
+            None => say(format!(
+                "best #{id}: {objective} {value:.4}  {formula} [{backward}]"
+            )),
         },
         Event::Checkpoint { .. } => {}
         Event::Finished {

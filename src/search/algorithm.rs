@@ -66,7 +66,7 @@ pub enum Algorithm {
     /// Exhaustive enumeration.
     Exhaustive {
         /// Position in the enumeration.
-        enumeration: Enumeration,
+        enumeration: Box<Enumeration>,
     },
 }
 
@@ -89,13 +89,18 @@ impl Algorithm {
             },
             AlgorithmConfig::Random => Algorithm::Random,
             AlgorithmConfig::Exhaustive { max_ops } => Algorithm::Exhaustive {
-                enumeration: Enumeration::new(space, max_ops),
+                enumeration: Box::new(Enumeration::new(space, max_ops)),
             },
         }
     }
 
     /// Up to `n` new proposals (fewer only when an enumeration is exhausted).
-    pub fn propose(&mut self, space: &SearchSpace, rng: &mut ChaCha8Rng, n: usize) -> Vec<Proposal> {
+    pub fn propose(
+        &mut self,
+        space: &SearchSpace,
+        rng: &mut ChaCha8Rng,
+        n: usize,
+    ) -> Vec<Proposal> {
         let random = |rng: &mut ChaCha8Rng| Proposal {
             genome: grow(space, rng),
             parents: None,
@@ -228,8 +233,9 @@ fn rank_and_crowding(members: &[Member]) -> Vec<(usize, f64)> {
 fn binary_tournament(ranks: &[(usize, f64)], rng: &mut ChaCha8Rng) -> usize {
     let a = rng.gen_range(0..ranks.len());
     let b = rng.gen_range(0..ranks.len());
-    let better =
-        |x: usize, y: usize| ranks[x].0 < ranks[y].0 || (ranks[x].0 == ranks[y].0 && ranks[x].1 > ranks[y].1);
+    let better = |x: usize, y: usize| {
+        ranks[x].0 < ranks[y].0 || (ranks[x].0 == ranks[y].0 && ranks[x].1 > ranks[y].1)
+    };
     if better(b, a) {
         b
     } else {
@@ -307,7 +313,10 @@ mod tests {
             member(3, vec![0.0, 2.0]),
             member(4, vec![0.5, 0.5]),
         ];
-        let kept: Vec<u64> = environmental_selection(all, 3).iter().map(|m| m.id).collect();
+        let kept: Vec<u64> = environmental_selection(all, 3)
+            .iter()
+            .map(|m| m.id)
+            .collect();
         assert_eq!(kept, vec![0, 2, 3]);
     }
 }

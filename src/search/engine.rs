@@ -503,9 +503,10 @@ mod rng_state {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ChaCha8Rng, D::Error> {
         let state = State::deserialize(d)?;
-        let word_pos: u128 = state.word_pos.parse().map_err(|e| {
-            serde::de::Error::custom(format!("word_pos `{}`: {e}", state.word_pos))
-        })?;
+        let word_pos: u128 = state
+            .word_pos
+            .parse()
+            .map_err(|e| serde::de::Error::custom(format!("word_pos `{}`: {e}", state.word_pos)))?;
         let mut rng = ChaCha8Rng::from_seed(state.seed);
         rng.set_stream(state.stream);
         rng.set_word_pos(word_pos);

@@ -78,8 +78,7 @@ impl Enumeration {
             Some(walk) => walk,
             None => {
                 let graphs = self.returned.div_ceil(per_graph);
-                self.walk
-                    .insert(Walk::replay(space, self.max_ops, graphs))
+                self.walk.insert(Walk::replay(space, self.max_ops, graphs))
             }
         };
         let mode = (self.returned % per_graph) as usize;
@@ -346,7 +345,10 @@ mod tests {
         assert_eq!(got[0], "exp(x) | exact");
         assert_eq!(got[1], "exp(x) | surrogate");
         assert_eq!(got[5], "x + x | surrogate");
-        assert!(got.contains(&"tanh(exp(x)) | surrogate".to_string()), "{got:#?}");
+        assert!(
+            got.contains(&"tanh(exp(x)) | surrogate".to_string()),
+            "{got:#?}"
+        );
         // Depth 1 keeps only the three single operations.
         let mut shallow = space.clone();
         shallow.limits.max_depth = 1;
@@ -418,7 +420,11 @@ mod tests {
         let got = all(&space, 3);
         let seconds = start.elapsed().as_secs_f64();
         let hint = Enumeration::new(&space, 3).len_hint(&space).unwrap();
-        assert!(got.len() > 3000 && got.len() <= hint, "{} of {hint}", got.len());
+        assert!(
+            got.len() > 3000 && got.len() <= hint,
+            "{} of {hint}",
+            got.len()
+        );
         let distinct: HashSet<&String> = got.iter().collect();
         assert_eq!(distinct.len(), got.len());
         // Every core unit b(u1(x), u2(x)) is covered up to equivalence: swish among them.

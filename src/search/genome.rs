@@ -123,7 +123,12 @@ fn fallback_forward(space: &SearchSpace) -> Graph {
     for (op, _) in space.weighted_primitives() {
         let mut g = Graph::new();
         let x = g.input();
-        let args = vec![x; if op.primitive().arity == Arity::Unary { 1 } else { 2 }];
+        let arity = if op.primitive().arity == Arity::Unary {
+            1
+        } else {
+            2
+        };
+        let args = vec![x; arity];
         let root = g.apply(op, &args);
         g.set_root(root);
         let simple = expr::simplify(&g);

@@ -61,7 +61,8 @@ impl HallOfFame {
             })
             .collect();
         let score = |e: &Entry| scores(objectives, &e.values);
-        let by_main = |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
+        let by_main =
+            |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
         let mut top = entries.clone();
         top.sort_by(by_main);
         top.truncate(size);

@@ -5,19 +5,19 @@
 pub mod space;
 
 pub use space::{
-    AlgorithmConfig, BackwardSpace, Constants, FinalCheckConfig, Limits, MutationWeights, Objective,
-    SearchSpace, SpaceError,
+    AlgorithmConfig, BackwardSpace, Constants, FinalCheckConfig, Limits, MutationWeights,
+    Objective, SearchSpace, SpaceError,
 };
 pub mod algorithm;
 pub mod engine;
+pub mod enumerate;
 pub mod event;
 pub mod final_check;
+pub mod genome;
 pub mod hall_of_fame;
+pub mod mutate;
 pub mod objective;
 pub mod pareto;
+pub mod prefilter;
 pub mod record;
 pub mod stats;
-pub mod genome;
-pub mod mutate;
-pub mod enumerate;
-pub mod prefilter;

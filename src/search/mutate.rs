@@ -816,10 +816,7 @@ mod tests {
                 || allowed.iter().any(|op| !op.primitive().params.is_empty());
             if !tunable {
                 expected.retain(|v| {
-                    !matches!(
-                        v,
-                        Variation::PerturbConstant | Variation::ResampleConstant
-                    )
+                    !matches!(v, Variation::PerturbConstant | Variation::ResampleConstant)
                 });
             }
             for v in expected {

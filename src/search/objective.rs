@@ -12,9 +12,9 @@ use crate::train::Evaluation;
 pub fn op_cost(op: Op) -> f64 {
     use Op::*;
     match op {
-        Exp | Expm1 | Log | Sin | Cos | Tanh | Sigmoid | Arctan | Gaussian | Softsign | Elu | Selu
-        | Swish | Sinc | SigmoidGate | GaussDist | LapDist | HardSwish | Sawtooth | SquareWave
-        | TriangleWave | Mod | Frac | Sqrt => 4.0,
+        Exp | Expm1 | Log | Sin | Cos | Tanh | Sigmoid | Arctan | Gaussian | Softsign | Elu
+        | Selu | Swish | Sinc | SigmoidGate | GaussDist | LapDist | HardSwish | Sawtooth
+        | SquareWave | TriangleWave | Mod | Frac | Sqrt => 4.0,
         Sinh | Cosh | Arcsinh | Erf | Erfc | LogSigmoid | Softplus | Gelu | Elish => 6.0,
         Mish | Pow => 10.0,
         BesselI0e | BesselI1e => 16.0,

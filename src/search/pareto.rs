@@ -48,6 +48,7 @@ pub fn crowding(points: &[Vec<f64>], front: &[usize]) -> Vec<f64> {
         return distance;
     }
     let dims = points[front[0]].len();
+    #[allow(clippy::needless_range_loop)] // `d` indexes the inner vectors, not `points`
     for d in 0..dims {
         let mut order: Vec<usize> = (0..front.len()).collect();
         order.sort_by(|&a, &b| points[front[a]][d].total_cmp(&points[front[b]][d]));
@@ -90,7 +91,12 @@ mod tests {
     #[test]
     fn crowding_favours_boundaries_and_sparse_regions() {
         // Points 1 and 2 are close together; 1 has the wider gap around it.
-        let p = vec![vec![0.0, 3.0], vec![1.0, 2.0], vec![1.2, 1.8], vec![3.0, 0.0]];
+        let p = vec![
+            vec![0.0, 3.0],
+            vec![1.0, 2.0],
+            vec![1.2, 1.8],
+            vec![3.0, 0.0],
+        ];
         let d = crowding(&p, &[0, 1, 2, 3]);
         assert!(d[0].is_infinite() && d[3].is_infinite());
         assert!(d[1].is_finite() && d[2].is_finite());

@@ -173,7 +173,8 @@ mod tests {
         let e = check("tanh(x)", &format!("expr({nan})")).unwrap_err();
         assert!(matches!(e, Rejection::BackwardNonFinite { .. }), "{e:?}");
         assert!(
-            e.to_string().contains("backward multiplier is not a number"),
+            e.to_string()
+                .contains("backward multiplier is not a number"),
             "{e}"
         );
     }
@@ -202,7 +203,11 @@ mod tests {
 
     #[test]
     fn constant_functions_are_rejected() {
-        for f in ["heaviside(abs(x))", "sin(x)^2 + cos(x)^2", "sign(exp(x)) * 3"] {
+        for f in [
+            "heaviside(abs(x))",
+            "sin(x)^2 + cos(x)^2",
+            "sign(exp(x)) * 3",
+        ] {
             let e = check(f, "surrogate").unwrap_err();
             assert!(matches!(e, Rejection::Constant { .. }), "{f}: {e:?}");
             assert!(e.to_string().starts_with("the function is constant"), "{e}");

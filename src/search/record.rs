@@ -79,7 +79,9 @@ impl Outcome {
     /// The evaluation, when the candidate was trained.
     pub fn evaluation(&self) -> Option<&Evaluation> {
         match self {
-            Outcome::Trained { evaluation } | Outcome::Failed { evaluation, .. } => Some(evaluation),
+            Outcome::Trained { evaluation } | Outcome::Failed { evaluation, .. } => {
+                Some(evaluation)
+            }
             _ => None,
         }
     }
@@ -117,7 +119,10 @@ pub struct Record {
 impl Record {
     /// The candidate as an activation (the formula and mode parse back exactly).
     pub fn activation(&self) -> Result<Activation, crate::expr::ParseError> {
-        Ok(Activation::new(parse(&self.formula)?, self.backward.clone()))
+        Ok(Activation::new(
+            parse(&self.formula)?,
+            self.backward.clone(),
+        ))
     }
 
     /// Whether the candidate was trained successfully.

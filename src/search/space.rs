@@ -18,7 +18,10 @@ pub const DEFAULT_SPACE: &str = include_str!("../../search-spaces/default.ron");
 pub const SHIPPED_SPACES: &[(&str, &str)] = &[
     ("default", DEFAULT_SPACE),
     ("radical", include_str!("../../search-spaces/radical.ron")),
-    ("swish-space", include_str!("../../search-spaces/swish-space.ron")),
+    (
+        "swish-space",
+        include_str!("../../search-spaces/swish-space.ron"),
+    ),
     ("fashion", include_str!("../../search-spaces/fashion.ron")),
 ];
 
@@ -326,23 +329,47 @@ impl SearchSpace {
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let fail = |field: &'static str, msg: String| Err((field, msg));
         if self.primitives.values().any(|w| !w.is_finite() || *w < 0.0) {
-            return fail("primitives", "primitive weights must be finite and >= 0".into());
+            return fail(
+                "primitives",
+                "primitive weights must be finite and >= 0".into(),
+            );
         }
         if self.weighted_primitives().is_empty() {
-            return fail("primitives", "at least one primitive needs a positive weight".into());
+            return fail(
+                "primitives",
+                "at least one primitive needs a positive weight".into(),
+            );
         }
         if self.limits.max_ops == 0 || self.limits.max_ops > 64 {
-            return fail("max_ops", format!("max_ops must be in 1..=64, got {}", self.limits.max_ops));
+            return fail(
+                "max_ops",
+                format!("max_ops must be in 1..=64, got {}", self.limits.max_ops),
+            );
         }
         if self.limits.max_depth == 0 || self.limits.max_depth > 32 {
-            return fail("max_depth", format!("max_depth must be in 1..=32, got {}", self.limits.max_depth));
+            return fail(
+                "max_depth",
+                format!("max_depth must be in 1..=32, got {}", self.limits.max_depth),
+            );
         }
         let c = &self.constants;
         if !(c.min.is_finite() && c.max.is_finite() && c.min <= c.max) {
-            return fail("constants", format!("constants need finite min <= max, got {} and {}", c.min, c.max));
+            return fail(
+                "constants",
+                format!(
+                    "constants need finite min <= max, got {} and {}",
+                    c.min, c.max
+                ),
+            );
         }
         if !(0.0..=1.0).contains(&c.probability) {
-            return fail("probability", format!("constant probability must be in [0, 1], got {}", c.probability));
+            return fail(
+                "probability",
+                format!(
+                    "constant probability must be in [0, 1], got {}",
+                    c.probability
+                ),
+            );
         }
         if self.backward.modes.is_empty() {
             return fail("modes", "at least one backward mode is needed".into());
@@ -359,35 +386,65 @@ impl SearchSpace {
             }
         }
         match self.algorithm {
-            AlgorithmConfig::RegularizedEvolution { population, tournament } => {
+            AlgorithmConfig::RegularizedEvolution {
+                population,
+                tournament,
+            } => {
                 if population < 2 {
-                    return fail("population", format!("population must be at least 2, got {population}"));
+                    return fail(
+                        "population",
+                        format!("population must be at least 2, got {population}"),
+                    );
                 }
                 if tournament == 0 || tournament > population {
-                    return fail("tournament", format!("tournament must be in 1..=population ({population}), got {tournament}"));
+                    return fail(
+                        "tournament",
+                        format!(
+                            "tournament must be in 1..=population ({population}), got {tournament}"
+                        ),
+                    );
                 }
             }
             AlgorithmConfig::Nsga2 { population } if population < 2 => {
-                return fail("population", format!("population must be at least 2, got {population}"));
+                return fail(
+                    "population",
+                    format!("population must be at least 2, got {population}"),
+                );
             }
             AlgorithmConfig::Exhaustive { max_ops } if max_ops == 0 || max_ops > 3 => {
-                return fail("max_ops", format!("exhaustive max_ops must be in 1..=3, got {max_ops}"));
+                return fail(
+                    "max_ops",
+                    format!("exhaustive max_ops must be in 1..=3, got {max_ops}"),
+                );
             }
             _ => {}
         }
         let m = &self.mutation;
         let weights = [
-            m.replace_op, m.insert_node, m.delete_node, m.replace_subtree, m.perturb_constant,
-            m.resample_constant, m.change_backward, m.crossover,
+            m.replace_op,
+            m.insert_node,
+            m.delete_node,
+            m.replace_subtree,
+            m.perturb_constant,
+            m.resample_constant,
+            m.change_backward,
+            m.crossover,
         ];
-        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0 {
-            return fail("mutation", "mutation weights must be >= 0 with a positive sum".into());
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0
+        {
+            return fail(
+                "mutation",
+                "mutation weights must be >= 0 with a positive sum".into(),
+            );
         }
         if self.evaluations == 0 {
             return fail("evaluations", "evaluations must be at least 1".into());
         }
         if self.batch == 0 || self.batch > 1024 {
-            return fail("batch", format!("batch must be in 1..=1024, got {}", self.batch));
+            return fail(
+                "batch",
+                format!("batch must be in 1..=1024, got {}", self.batch),
+            );
         }
         if self.hall_of_fame == 0 {
             return fail("hall_of_fame", "hall_of_fame must be at least 1".into());
@@ -448,24 +505,43 @@ mod tests {
     fn error_of(edit: impl Fn(&str) -> String) -> String {
         let text = edit(DEFAULT_SPACE);
         assert_ne!(text, DEFAULT_SPACE, "the edit changed nothing");
-        SearchSpace::from_ron(&text, "space.ron").unwrap_err().to_string()
+        SearchSpace::from_ron(&text, "space.ron")
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn errors_point_at_file_line_and_column() {
         let e = error_of(|t| t.replacen("\"tanh\"", "\"tanhh\"", 1));
         assert!(e.starts_with("space.ron:"), "{e}");
-        assert!(e.contains("unknown primitive `tanhh` (did you mean `tanh`?)"), "{e}");
-        let line = DEFAULT_SPACE.lines().position(|l| l.contains("\"tanh\"")).unwrap() + 1;
-        assert!(e.starts_with(&format!("space.ron:{line}:")), "{e} (expected line {line})");
+        assert!(
+            e.contains("unknown primitive `tanhh` (did you mean `tanh`?)"),
+            "{e}"
+        );
+        let line = DEFAULT_SPACE
+            .lines()
+            .position(|l| l.contains("\"tanh\""))
+            .unwrap()
+            + 1;
+        assert!(
+            e.starts_with(&format!("space.ron:{line}:")),
+            "{e} (expected line {line})"
+        );
 
         let e = error_of(|t| t.replacen("\"surrogate\"", "\"surogate\"", 1));
         assert!(e.contains("did you mean `surrogate`"), "{e}");
         let e = error_of(|t| t.replacen("evaluations:", "evaluationz:", 1));
         assert!(e.contains("evaluationz"), "{e}");
         let e = error_of(|t| t.replacen("batch: 8", "batch: 0", 1));
-        let line = DEFAULT_SPACE.lines().position(|l| l.contains("batch: 8")).unwrap() + 1;
-        assert!(e.starts_with(&format!("space.ron:{line}:")) && e.contains("batch must be"), "{e}");
+        let line = DEFAULT_SPACE
+            .lines()
+            .position(|l| l.contains("batch: 8"))
+            .unwrap()
+            + 1;
+        assert!(
+            e.starts_with(&format!("space.ron:{line}:")) && e.contains("batch must be"),
+            "{e}"
+        );
         let e = error_of(|t| t.replacen("objectives: [", "objectives: [cost, ", 1));
         assert!(e.contains("listed twice"), "{e}");
         let e = error_of(|t| format!("{t} trailing"));
