@@ -189,7 +189,14 @@ pub(crate) fn draw_leaf(g: &mut Graph, constants: &Constants, rng: &mut ChaCha8R
 
 /// A constant drawn uniformly from `[min, max]`.
 pub(crate) fn draw_constant(constants: &Constants, rng: &mut ChaCha8Rng) -> f32 {
-    rng.gen_range(constants.min..=constants.max)
+    uniform(constants.min, constants.max, rng)
+}
+
+/// A value drawn uniformly from `[lo, hi]`; finite for any finite bounds, even when `hi - lo`
+/// overflows (where `Rng::gen_range` would panic).
+fn uniform(lo: f32, hi: f32, rng: &mut ChaCha8Rng) -> f32 {
+    let t: f32 = rng.gen();
+    (lo * (1.0 - t) + hi * t).clamp(lo, hi)
 }
 
 /// How many arguments a new application of `op` gets: its arity, and 2 or 3 for n-ary ones.
@@ -222,7 +229,7 @@ pub(crate) fn draw_param(spec: &ParamSpec, constants: &Constants, rng: &mut ChaC
     }
     let lo = constants.min.min(spec.default).max(spec.min);
     let hi = constants.max.max(spec.default).min(spec.max);
-    rng.gen_range(lo..=hi)
+    uniform(lo, hi, rng)
 }
 
 /// The nearest valid value of a parameter: rounded when it must be an integer, cut to its bounds.
@@ -386,6 +393,28 @@ mod tests {
             .primitives
             .insert(PrimitiveName(Op::Sin), f64::MIN_POSITIVE);
         assert_eq!(grow(&space, &mut rng).forward.to_string(), "sin(x)");
+    }
+
+    #[test]
+    fn extreme_constant_ranges_stay_finite() {
+        let mut space = SearchSpace::default_space();
+        space.constants = Constants {
+            min: -f32::MAX,
+            max: f32::MAX,
+            probability: 1.0,
+        };
+        space.validate().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        for _ in 0..100 {
+            let act = grow(&space, &mut rng);
+            assert!(params_valid(&act.forward), "{}", act.forward);
+        }
+        let fixed = Constants {
+            min: 0.25,
+            max: 0.25,
+            probability: 1.0,
+        };
+        assert_eq!(draw_constant(&fixed, &mut rng), 0.25);
     }
 
     #[test]

@@ -128,10 +128,9 @@ impl fmt::Display for Variation {
 /// apply to this parent (no constant to perturb, no operation to delete) is dropped and another
 /// drawn. The child's forward is simplified; a child that is not [`viable`] or equals the parent
 /// (same forward expression, before or after simplifying the parent, and same backward mode) is
-/// discarded and another operator drawn, up to [`VARY_ATTEMPTS`] times. After that the child is a
-/// freshly grown forward with the parent's backward mode, reported as
-/// [`Variation::ReplaceSubtree`] (of the root); only in a space too small to hold any other
-/// viable graph can it equal the parent.
+/// discarded and another operator drawn, up to 32 times. After that the child is a freshly grown
+/// forward with the parent's backward mode, reported as [`Variation::ReplaceSubtree`] (of the
+/// root); only in a space too small to hold any other viable graph can it equal the parent.
 pub fn vary(
     parent: &Activation,
     other: Option<&Activation>,
