@@ -23,3 +23,8 @@ pub mod activation;
 pub mod cli;
 pub mod expr;
 pub mod grad;
+
+pub mod export;
+pub mod run;
+pub mod search;
+pub mod train;

@@ -1,0 +1,35 @@
+//! Taking activations home: the RON export record ([`ExportedActivation`]) that
+//! `radact train --act-file` reads back, and code generation for Rust ([`rust`]) and PyTorch
+//! ([`pytorch`]) with the same forward and backward as radact.
+//!
+//! Both generators lower the forward graph and the derived backward multiplier with one
+//! traversal (`listing.rs`) and spell each primitive from one table (`kernel.rs`) that mirrors
+//! radact's kernels operation for operation, so generated code computes what radact computes:
+//! protection constants, saturation of ±inf to ±`f32::MAX`, `heaviside(0) = 1`, `sign(0) = 0`,
+//! round half to even, NaN handling.
+//!
+//! ```
+//! use radact::activation::Activation;
+//! use radact::export::{pytorch, rust, ExportedActivation};
+//! let act = Activation::parse("x * sigmoid(1.702 * x)", "exact").unwrap();
+//! let record = ExportedActivation::new("swish-1702", act).with_origin("runs/demo", Some(17));
+//! let text = record.to_ron();
+//! let back = ExportedActivation::from_ron_str(&text, "swish.ron").unwrap();
+//! assert_eq!(back, record);
+//! assert!(rust::generate(&record).contains("pub fn swish_1702_backward(x: f32) -> f32"));
+//! assert!(pytorch::generate(&record).contains("class Swish1702(torch.nn.Module):"));
+//! ```
+
+mod error;
+mod helper;
+mod kernel;
+mod listing;
+mod name;
+pub mod pytorch;
+mod record;
+pub mod rust;
+mod rust_support;
+
+pub use error::ExportError;
+pub use name::Identifiers;
+pub use record::{ExportedActivation, Provenance, RADACT_VERSION};
