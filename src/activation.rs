@@ -67,3 +67,52 @@ impl Activation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activations_round_trip_through_ron_exactly() {
+        for (f, b) in [
+            ("x * sigmoid(1.702 * x)", "exact"),
+            ("heaviside(x)", "rect(-0.5, 0.5)"),
+            ("quantize(x, 5) + 0.1 * x", "surrogate"),
+            ("sign(x)", "direction"),
+            ("deadzone(x, 0.25)", "atan(3)"),
+            ("floor(4 * x) / 4", "expr(1 - tanh(x)^2)"),
+        ] {
+            let act = Activation::parse(f, b).unwrap();
+            let text = ron::ser::to_string_pretty(&act, Default::default()).unwrap();
+            assert!(
+                text.contains("formula:") && text.contains("nodes:"),
+                "{text}"
+            );
+            let back: Activation = ron::from_str(&text).unwrap();
+            assert_eq!(back, act, "{text}");
+            assert_eq!(back.backward.to_string(), b);
+        }
+    }
+
+    #[test]
+    fn compiled_programs_agree() {
+        let act = Activation::parse("tanh(x) * heaviside(x)", "surrogate").unwrap();
+        let c = act.compile();
+        let x: Vec<f32> = (-30..30).map(|i| i as f32 * 0.1).collect();
+        let (mut y1, mut g1, mut y2, mut g2) =
+            (vec![0.0; 60], vec![0.0; 60], vec![0.0; 60], vec![0.0; 60]);
+        c.forward.eval(&x, &mut y1);
+        c.backward.eval(&x, &mut g1);
+        c.joint.eval_many(&x, &mut [&mut y2, &mut g2]);
+        assert_eq!(y1, y2);
+        assert_eq!(g1, g2);
+    }
+
+    #[test]
+    fn bad_text_names_the_part() {
+        let e = Activation::parse("tanh(", "exact").unwrap_err().to_string();
+        assert!(e.starts_with("in the activation formula"), "{e}");
+        let e = Activation::parse("x", "nope").unwrap_err().to_string();
+        assert!(e.starts_with("in the backward mode"), "{e}");
+    }
+}
