@@ -8,6 +8,7 @@
 
 use super::{input_error, CliError};
 use crate::activation::Activation;
+use crate::export::ExportedActivation;
 use crate::train::{
     Budget, DatasetError, DatasetSpec, Evaluation, Init, NetworkConfig, OptimizerConfig,
     OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
@@ -28,8 +29,12 @@ const DEFAULT_ADAM_LR: f32 = 0.001;
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Forward formula of the activation, in x (for example "heaviside(x)").
-    #[arg(long, value_name = "EXPR")]
-    pub act: String,
+    #[arg(long, value_name = "EXPR", required_unless_present = "act_file")]
+    pub act: Option<String>,
+    /// An exported activation (`radact export ... --format ron`): its forward and backward are
+    /// trained on the task the other flags describe.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["act", "grad"])]
+    pub act_file: Option<PathBuf>,
     /// Backward mode: exact, surrogate, direction, a named rule such as "rect(-0.5, 0.5)",
     /// or "expr(FORMULA)".
     #[arg(long, value_name = "MODE", default_value = "surrogate")]
@@ -190,7 +195,16 @@ fn classify(e: TrainError) -> CliError {
 
 /// Runs `radact train`.
 pub fn run(args: TrainArgs) -> Result<(), CliError> {
-    let activation = Activation::parse(&args.act, &args.grad).map_err(input_error)?;
+    let activation = match (&args.act_file, &args.act) {
+        (Some(path), _) => ExportedActivation::load(path)
+            .map_err(input_error)?
+            .activation()
+            .clone(),
+        (None, Some(act)) => Activation::parse(act, &args.grad).map_err(input_error)?,
+        (None, None) => unreachable!("clap requires --act or --act-file"),
+    };
+    let forward_text = activation.forward.to_string();
+    let backward_text = activation.backward.to_string();
     let trainer = Trainer::new(args.task()).map_err(classify)?;
     let compiled = activation.compile();
     let bar = if !args.json && std::io::stderr().is_terminal() {
@@ -209,8 +223,8 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     if args.json {
         let report = Report {
             activation: ActivationText {
-                forward: &args.act,
-                backward: &args.grad,
+                forward: &forward_text,
+                backward: &backward_text,
             },
             task: trainer.task(),
             evaluation: &evaluation,
@@ -219,7 +233,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             serde_json::to_string_pretty(&report).map_err(|e| CliError::Failure(e.into()))?;
         println!("{text}");
     } else {
-        print_tables(&args, &trainer, &evaluation);
+        print_tables(&activation, &trainer, &evaluation);
     }
     Ok(())
 }
@@ -234,7 +248,7 @@ fn distinct(v: f64) -> String {
 }
 
 /// Prints the set-up, one row per seed and the summary.
-fn print_tables(args: &TrainArgs, trainer: &Trainer, evaluation: &Evaluation) {
+fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluation) {
     let task = trainer.task();
     let data = trainer.data();
     let widths: Vec<String> = std::iter::once(data.n_features())
@@ -242,7 +256,10 @@ fn print_tables(args: &TrainArgs, trainer: &Trainer, evaluation: &Evaluation) {
         .chain(std::iter::once(data.n_classes))
         .map(|w| w.to_string())
         .collect();
-    println!("activation  {}  backward {}", args.act, args.grad);
+    println!(
+        "activation  {}  backward {}",
+        activation.forward, activation.backward
+    );
     println!(
         "task        {} ({} train / {} validation / {} test), MLP {} ({:?} init{}), {:?}, \
          lr {}, batch {}, {} steps per seed",

@@ -155,7 +155,9 @@ impl Engine {
         state: EngineState,
         records: Vec<Record>,
     ) -> Result<Engine, SearchError> {
-        let trainer = Trainer::new(space.task.clone())?;
+        // Candidates train in parallel on the engine's pool; each one runs its seeds one after
+        // the other so that the pool is not oversubscribed.
+        let trainer = Trainer::new(space.task.clone())?.with_threads(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()

@@ -50,7 +50,7 @@ pub fn final_check(space: &SearchSpace, hall: &HallOfFame) -> Result<FinalReport
     let cfg = &space.final_check;
     let mut task = space.task.clone();
     task.seeds = cfg.seeds.clone();
-    let trainer = Trainer::new(task)?;
+    let trainer = Trainer::new(task)?.with_threads(1);
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg
         .baselines
         .iter()

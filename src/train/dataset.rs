@@ -1,0 +1,423 @@
+//! Classification datasets for scoring activations: DIGITS (embedded in the binary) and
+//! Fashion-MNIST (read from the four standard IDX files), split deterministically by seed into
+//! train, validation and test sets and scaled for training.
+//!
+//! - DIGITS: scikit-learn's 1797 8x8 digits (64 features 0..16, 10 classes). Split 60/20/20,
+//!   stratified by class; features divided by 16, then standardised per feature with the
+//!   training set's mean and standard deviation.
+//! - Fashion-MNIST: 60 000 training and 10 000 test images of 28x28 pixels. The validation set
+//!   is 10 000 images drawn (by seed) from the training file; pixels divided by 255.
+//!
+//! ```
+//! use radact::train::DatasetSpec;
+//! let data = DatasetSpec::Digits.load(0).unwrap();
+//! assert_eq!(data.train.len() + data.validation.len() + data.test.len(), 1797);
+//! assert_eq!((data.n_features(), data.n_classes), (64, 10));
+//! ```
+
+use super::idx::{read_idx, IdxError};
+use flate2::read::GzDecoder;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The DIGITS data: 1797 lines of 64 pixel values and a label, comma-separated, gzipped.
+const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+
+/// Where Debian's `dataset-fashion-mnist` package installs the IDX files.
+pub const DEFAULT_FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The four Fashion-MNIST files, each looked for as `NAME` and `NAME.gz`:
+/// training images, training labels, test images, test labels.
+pub const FASHION_MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// Number of Fashion-MNIST training images moved to the validation set.
+const FASHION_VALIDATION: usize = 10_000;
+
+/// Shares of each DIGITS class that go to the training and validation sets (the rest is test).
+const DIGITS_TRAIN_SHARE: f64 = 0.6;
+const DIGITS_VALIDATION_SHARE: f64 = 0.2;
+
+/// Which dataset to train on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "kebab-case")]
+pub enum DatasetSpec {
+    /// scikit-learn's DIGITS, embedded in the binary: always available.
+    Digits,
+    /// Fashion-MNIST from the four IDX files (gzipped or not) in `dir`.
+    FashionMnist {
+        /// The directory holding the files named in [`FASHION_MNIST_FILES`].
+        dir: PathBuf,
+    },
+}
+
+/// A set of labelled examples: a row-major feature matrix and one label per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Examples {
+    /// `len() * n_features` values, one row per example.
+    pub features: Vec<f32>,
+    /// The class of each example, `0..n_classes`.
+    pub labels: Vec<u8>,
+    /// Number of features per example.
+    pub n_features: usize,
+}
+
+/// A dataset split into training, validation and test examples, ready for training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Short name for reports (`digits`, `fashion-mnist`).
+    pub name: String,
+    /// Number of classes; labels are `0..n_classes`.
+    pub n_classes: usize,
+    /// Examples the network is trained on.
+    pub train: Examples,
+    /// Held-out examples for model selection.
+    pub validation: Examples,
+    /// Held-out examples for the final score.
+    pub test: Examples,
+}
+
+/// Why a dataset could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// Some Fashion-MNIST files are not in the directory.
+    #[error(
+        "Fashion-MNIST files not found in {}: missing {} (each looked for as NAME and NAME.gz); \
+         install Debian's dataset-fashion-mnist package or put the four IDX files there and \
+         pass --data-dir",
+        dir.display(),
+        missing.join(", ")
+    )]
+    MissingFiles {
+        /// The directory searched.
+        dir: PathBuf,
+        /// The base names of the files not found.
+        missing: Vec<String>,
+    },
+    /// An IDX file could not be read.
+    #[error(transparent)]
+    Idx(#[from] IdxError),
+    /// An IDX file has the wrong shape or content for Fashion-MNIST.
+    #[error("{}: {message}", path.display())]
+    Content {
+        /// The offending file.
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
+    /// The embedded DIGITS data is corrupt (a build problem, not a user error).
+    #[error("embedded DIGITS data, line {line}: {message}")]
+    Digits {
+        /// 1-based line number.
+        line: usize,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl Examples {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The features of example `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.features[i * self.n_features..(i + 1) * self.n_features]
+    }
+
+    /// The examples at `indices`, in that order.
+    fn select(&self, indices: &[usize]) -> Examples {
+        let mut features = Vec::with_capacity(indices.len() * self.n_features);
+        for &i in indices {
+            features.extend_from_slice(self.row(i));
+        }
+        Examples {
+            features,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            n_features: self.n_features,
+        }
+    }
+
+    /// Multiplies every feature by `factor`.
+    fn scale(&mut self, factor: f32) {
+        self.features.iter_mut().for_each(|v| *v *= factor);
+    }
+
+    /// Per-feature mean and standard deviation (1 where a feature is constant).
+    fn feature_statistics(&self) -> (Vec<f32>, Vec<f32>) {
+        let n = self.len().max(1) as f64;
+        let mut mean = vec![0.0f64; self.n_features];
+        let mut sq = vec![0.0f64; self.n_features];
+        for row in self.features.chunks_exact(self.n_features) {
+            for ((m, s), &v) in mean.iter_mut().zip(&mut sq).zip(row) {
+                *m += f64::from(v);
+                *s += f64::from(v) * f64::from(v);
+            }
+        }
+        let mut std = vec![1.0f32; self.n_features];
+        for ((m, s), sd) in mean.iter_mut().zip(&sq).zip(&mut std) {
+            *m /= n;
+            let var = (s / n - *m * *m).max(0.0);
+            if var > 1e-12 {
+                *sd = var.sqrt() as f32;
+            }
+        }
+        (mean.into_iter().map(|m| m as f32).collect(), std)
+    }
+
+    /// Subtracts `mean` and divides by `std`, feature by feature.
+    fn standardize(&mut self, mean: &[f32], std: &[f32]) {
+        for row in self.features.chunks_exact_mut(self.n_features) {
+            for ((v, m), s) in row.iter_mut().zip(mean).zip(std) {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+}
+
+impl Dataset {
+    /// Number of input features.
+    pub fn n_features(&self) -> usize {
+        self.train.n_features
+    }
+}
+
+impl DatasetSpec {
+    /// Short name for reports and the CLI (`digits`, `fashion-mnist`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DatasetSpec::Digits => "digits",
+            DatasetSpec::FashionMnist { .. } => "fashion-mnist",
+        }
+    }
+
+    /// Loads, splits (deterministically by `split_seed`) and scales the dataset.
+    pub fn load(&self, split_seed: u64) -> Result<Dataset, DatasetError> {
+        match self {
+            DatasetSpec::Digits => load_digits(split_seed),
+            DatasetSpec::FashionMnist { dir } => load_fashion_mnist(dir, split_seed),
+        }
+    }
+}
+
+/// Parses the embedded DIGITS CSV.
+fn parse_digits() -> Result<Examples, DatasetError> {
+    let corrupt = |line, message: String| DatasetError::Digits { line, message };
+    let mut text = String::new();
+    GzDecoder::new(DIGITS_CSV_GZ)
+        .read_to_string(&mut text)
+        .map_err(|e| corrupt(0, e.to_string()))?;
+    const COLUMNS: usize = 65;
+    let mut features = Vec::new();
+    let mut labels = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let values: Vec<f32> = line
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| corrupt(i + 1, e.to_string()))?;
+        if values.len() != COLUMNS {
+            return Err(corrupt(
+                i + 1,
+                format!("{} columns instead of {COLUMNS}", values.len()),
+            ));
+        }
+        let label = values[COLUMNS - 1];
+        if !(0.0..10.0).contains(&label) || label.fract() != 0.0 {
+            return Err(corrupt(i + 1, format!("label {label} is not a digit")));
+        }
+        features.extend_from_slice(&values[..COLUMNS - 1]);
+        labels.push(label as u8);
+    }
+    Ok(Examples {
+        features,
+        labels,
+        n_features: COLUMNS - 1,
+    })
+}
+
+/// DIGITS split 60/20/20 per class, scaled by 1/16 and standardised by training statistics.
+fn load_digits(split_seed: u64) -> Result<Dataset, DatasetError> {
+    let all = parse_digits()?;
+    let n_classes = 10;
+    let mut rng = ChaCha8Rng::seed_from_u64(split_seed);
+    let (mut train, mut validation, mut test) = (Vec::new(), Vec::new(), Vec::new());
+    for class in 0..n_classes as u8 {
+        let mut idx: Vec<usize> = (0..all.len()).filter(|&i| all.labels[i] == class).collect();
+        idx.shuffle(&mut rng);
+        let n_train = (idx.len() as f64 * DIGITS_TRAIN_SHARE).round() as usize;
+        let n_val = (idx.len() as f64 * DIGITS_VALIDATION_SHARE).round() as usize;
+        train.extend_from_slice(&idx[..n_train]);
+        validation.extend_from_slice(&idx[n_train..n_train + n_val]);
+        test.extend_from_slice(&idx[n_train + n_val..]);
+    }
+    let mut sets = [
+        all.select(&train),
+        all.select(&validation),
+        all.select(&test),
+    ];
+    sets.iter_mut().for_each(|s| s.scale(1.0 / 16.0));
+    let (mean, std) = sets[0].feature_statistics();
+    sets.iter_mut().for_each(|s| s.standardize(&mean, &std));
+    let [train, validation, test] = sets;
+    Ok(Dataset {
+        name: "digits".to_string(),
+        n_classes,
+        train,
+        validation,
+        test,
+    })
+}
+
+/// Finds `NAME` or `NAME.gz` in `dir` for each of the four Fashion-MNIST files.
+fn find_fashion_files(dir: &Path) -> Result<[PathBuf; 4], DatasetError> {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for name in FASHION_MNIST_FILES {
+        let plain = dir.join(name);
+        let gz = dir.join(format!("{name}.gz"));
+        match [plain, gz].into_iter().find(|p| p.is_file()) {
+            Some(p) => found.push(p),
+            None => missing.push(name.to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(DatasetError::MissingFiles {
+            dir: dir.to_path_buf(),
+            missing,
+        });
+    }
+    Ok(found.try_into().expect("one path per file name"))
+}
+
+/// Reads one images file and one labels file into examples scaled to `0..=1`.
+fn read_fashion_pair(images: &Path, labels: &Path) -> Result<Examples, DatasetError> {
+    let content = |path: &Path, message: String| DatasetError::Content {
+        path: path.to_path_buf(),
+        message,
+    };
+    let img = read_idx(images)?;
+    let lab = read_idx(labels)?;
+    if img.dims.len() != 3 {
+        return Err(content(
+            images,
+            format!(
+                "expected 3 dimensions (count, rows, columns), found {:?}",
+                img.dims
+            ),
+        ));
+    }
+    if img.dims[1] * img.dims[2] == 0 {
+        return Err(content(
+            images,
+            format!("images of {:?} pixels are empty", &img.dims[1..]),
+        ));
+    }
+    if lab.dims.len() != 1 {
+        return Err(content(
+            labels,
+            format!("expected 1 dimension (count), found {:?}", lab.dims),
+        ));
+    }
+    if img.dims[0] != lab.dims[0] {
+        return Err(content(
+            labels,
+            format!(
+                "{} labels for {} images in {}",
+                lab.dims[0],
+                img.dims[0],
+                images.display()
+            ),
+        ));
+    }
+    if let Some(bad) = lab.data.iter().find(|&&l| l >= 10) {
+        return Err(content(labels, format!("label {bad} is not in 0..10")));
+    }
+    Ok(Examples {
+        features: img.data.iter().map(|&p| f32::from(p) / 255.0).collect(),
+        labels: lab.data,
+        n_features: img.dims[1] * img.dims[2],
+    })
+}
+
+/// Fashion-MNIST with a seeded validation set carved from the training file.
+fn load_fashion_mnist(dir: &Path, split_seed: u64) -> Result<Dataset, DatasetError> {
+    let [train_images, train_labels, test_images, test_labels] = find_fashion_files(dir)?;
+    let full = read_fashion_pair(&train_images, &train_labels)?;
+    let test = read_fashion_pair(&test_images, &test_labels)?;
+    if test.n_features != full.n_features {
+        return Err(DatasetError::Content {
+            path: test_images,
+            message: format!(
+                "images of {} pixels, the training images have {}",
+                test.n_features, full.n_features
+            ),
+        });
+    }
+    let n_validation = FASHION_VALIDATION.min(full.len() / 6);
+    let mut idx: Vec<usize> = (0..full.len()).collect();
+    idx.shuffle(&mut ChaCha8Rng::seed_from_u64(split_seed));
+    let (validation, train) = idx.split_at(n_validation);
+    Ok(Dataset {
+        name: "fashion-mnist".to_string(),
+        n_classes: 10,
+        train: full.select(train),
+        validation: full.select(validation),
+        test,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_split_is_stratified_disjoint_and_standardised() {
+        let d = DatasetSpec::Digits.load(3).unwrap();
+        assert_eq!(d.train.len(), 1078);
+        assert_eq!(d.validation.len(), 359);
+        assert_eq!(d.test.len(), 360);
+        for class in 0..10u8 {
+            let n = d.train.labels.iter().filter(|&&l| l == class).count();
+            assert!((100..=110).contains(&n), "class {class}: {n}");
+        }
+        let (mean, std) = d.train.feature_statistics();
+        assert!(mean.iter().all(|m| m.abs() < 1e-4));
+        assert!(std.iter().all(|s| (s - 1.0).abs() < 1e-3));
+        // Every example lands in exactly one split: per-class counts add up to the file's.
+        for (class, total) in [(0u8, 178), (8, 174)] {
+            let count = |e: &Examples| e.labels.iter().filter(|&&l| l == class).count();
+            assert_eq!(
+                count(&d.train) + count(&d.validation) + count(&d.test),
+                total
+            );
+        }
+    }
+
+    #[test]
+    fn digits_split_depends_on_the_seed_only() {
+        let a = DatasetSpec::Digits.load(1).unwrap();
+        let b = DatasetSpec::Digits.load(1).unwrap();
+        let c = DatasetSpec::Digits.load(2).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a.train.features, c.train.features);
+    }
+}

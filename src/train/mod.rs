@@ -1,0 +1,43 @@
+//! Training real networks with a candidate activation and scoring them.
+//!
+//! A candidate's compiled forward and backward programs become a dfdx operation
+//! ([`ActivationOp`]: `y = f(x)`, `dL/dx = g(x) * dL/dy`), used after every hidden layer of a
+//! multilayer perceptron with run-time widths ([`Mlp`]). A [`Trainer`] trains one network per
+//! seed on a [`Dataset`] with an in-place [`Optimizer`] and scores it ([`Score`]: accuracy and
+//! loss on each split, sparsity, distinct values, robustness to input noise, time), then
+//! summarises the seeds ([`Summary`]).
+//!
+//! Only `op.rs` and `network.rs` use dfdx; the rest works on slices, so another tensor backend
+//! could replace those two files.
+//!
+//! ```no_run
+//! use radact::activation::Activation;
+//! use radact::train::{evaluate, Budget, Task};
+//! let act = Activation::parse("heaviside(x)", "rect(-0.5, 0.5)").unwrap();
+//! let task = Task { budget: Budget::Epochs(20), ..Task::default() };
+//! let e = evaluate(&act.compile(), &task).unwrap();
+//! println!("median test accuracy {:?}", e.summary.median_test_accuracy());
+//! ```
+
+pub mod baselines;
+pub mod dataset;
+pub mod idx;
+pub mod network;
+pub mod op;
+pub mod optimizer;
+pub mod score;
+pub mod trainer;
+
+pub use baselines::{baseline, Baseline, BASELINES};
+pub use dataset::{
+    Dataset, DatasetError, DatasetSpec, Examples, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
+};
+pub use idx::{read_idx, IdxArray, IdxError};
+pub use network::{Init, Mlp, NetworkConfig, NetworkError};
+pub use op::{ActivationOp, Standardization, StandardizationError};
+pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
+pub use score::{Evaluation, Metrics, Score, Spread, Status, Summary, DISTINCT_VALUES_CAP};
+pub use trainer::{
+    distinct_values, evaluate, forward_cost_ns, Budget, Progress, Task, TrainError, Trainer,
+    MAX_WEIGHT, NOISE_LEVELS,
+};

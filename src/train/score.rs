@@ -1,0 +1,262 @@
+//! What training an activation yields: a [`Score`] per seed, a [`Summary`] over seeds (median,
+//! minimum and maximum of every metric), and the [`Evaluation`] holding both. All of it is
+//! serde-serialisable, for run journals and `radact train --json`.
+
+use serde::{Deserialize, Serialize};
+
+/// Counting distinct hidden activation values stops here; more are reported as
+/// `DISTINCT_VALUES_CAP + 1` (read: "more than 1000").
+pub const DISTINCT_VALUES_CAP: usize = 1000;
+
+/// How a training run ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Status {
+    /// Trained for the whole budget and was scored.
+    Completed,
+    /// Stopped early: the loss or the weights stopped being finite, the weights exploded, or
+    /// the activation could not be set up (for example standardised).
+    Failed {
+        /// What happened, and at which step.
+        reason: String,
+    },
+}
+
+/// The metrics of one trained network, generic over the value type so that the same field list
+/// serves one seed (`Metrics<f64>`) and the summary over seeds (`Metrics<Spread>`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics<T> {
+    /// Accuracy on the training set after training, in `[0, 1]`.
+    pub train_accuracy: T,
+    /// Mean softmax cross-entropy on the training set after training.
+    pub train_loss: T,
+    /// Accuracy on the validation set.
+    pub validation_accuracy: T,
+    /// Mean cross-entropy on the validation set.
+    pub validation_loss: T,
+    /// Accuracy on the test set.
+    pub test_accuracy: T,
+    /// Mean cross-entropy on the test set.
+    pub test_loss: T,
+    /// Share of hidden activation values (all hidden layers, test set) that are exactly zero.
+    pub sparsity: T,
+    /// Number of distinct hidden activation values on the test set, counted up to
+    /// [`DISTINCT_VALUES_CAP`]; `DISTINCT_VALUES_CAP + 1` means "more".
+    pub distinct_values: T,
+    /// Test accuracy with Gaussian noise of standard deviation 0.1 added to the (scaled) inputs.
+    pub noisy_accuracy_0_1: T,
+    /// Test accuracy with Gaussian noise of standard deviation 0.3 added to the inputs.
+    pub noisy_accuracy_0_3: T,
+}
+
+/// Number of fields of [`Metrics`].
+const METRIC_COUNT: usize = 10;
+
+impl<T> Metrics<T> {
+    /// The fields in declaration order.
+    fn into_array(self) -> [T; METRIC_COUNT] {
+        [
+            self.train_accuracy,
+            self.train_loss,
+            self.validation_accuracy,
+            self.validation_loss,
+            self.test_accuracy,
+            self.test_loss,
+            self.sparsity,
+            self.distinct_values,
+            self.noisy_accuracy_0_1,
+            self.noisy_accuracy_0_3,
+        ]
+    }
+
+    /// Builds metrics from fields in declaration order.
+    fn from_array(a: [T; METRIC_COUNT]) -> Self {
+        let [train_accuracy, train_loss, validation_accuracy, validation_loss, test_accuracy, test_loss, sparsity, distinct_values, noisy_accuracy_0_1, noisy_accuracy_0_3] =
+            a;
+        Metrics {
+            train_accuracy,
+            train_loss,
+            validation_accuracy,
+            validation_loss,
+            test_accuracy,
+            test_loss,
+            sparsity,
+            distinct_values,
+            noisy_accuracy_0_1,
+            noisy_accuracy_0_3,
+        }
+    }
+}
+
+/// The result of training with one seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// The seed of weight initialisation, batch order and input noise.
+    pub seed: u64,
+    /// How the run ended (flattened: `"status": "completed"` or `"failed"` with `"reason"`).
+    #[serde(flatten)]
+    pub status: Status,
+    /// Optimiser steps taken.
+    pub steps: u64,
+    /// Wall-clock seconds for training and scoring this seed.
+    pub wall_time_s: f64,
+    /// The metrics; `None` for a failed run.
+    pub metrics: Option<Metrics<f64>>,
+}
+
+/// Median and range of one metric over the completed seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// The median (mean of the two middle values for an even count).
+    pub median: f64,
+    /// The smallest value.
+    pub min: f64,
+    /// The largest value.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` if there are none.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        };
+        Some(Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        })
+    }
+}
+
+/// The scores of all seeds, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Number of seeds run.
+    pub seeds: usize,
+    /// Number of seeds that completed.
+    pub completed: usize,
+    /// Number of seeds that failed.
+    pub failed: usize,
+    /// Cost of the activation's compiled forward program, nanoseconds per element (measured once
+    /// per evaluation on a fixed buffer; machine-dependent).
+    pub forward_ns_per_element: f64,
+    /// Wall-clock seconds per seed.
+    pub wall_time_s: Spread,
+    /// Every metric over the completed seeds; `None` when every seed failed.
+    pub metrics: Option<Metrics<Spread>>,
+}
+
+impl Summary {
+    /// Summarises per-seed scores; `forward_ns_per_element` is measured by the caller.
+    pub fn of(scores: &[Score], forward_ns_per_element: f64) -> Summary {
+        let completed: Vec<[f64; METRIC_COUNT]> = scores
+            .iter()
+            .filter_map(|s| s.metrics.map(Metrics::into_array))
+            .collect();
+        let metrics = (!completed.is_empty()).then(|| {
+            Metrics::from_array(std::array::from_fn(|i| {
+                let column: Vec<f64> = completed.iter().map(|m| m[i]).collect();
+                Spread::of(&column).expect("non-empty column")
+            }))
+        });
+        let times: Vec<f64> = scores.iter().map(|s| s.wall_time_s).collect();
+        Summary {
+            seeds: scores.len(),
+            completed: completed.len(),
+            failed: scores.len() - completed.len(),
+            forward_ns_per_element,
+            wall_time_s: Spread::of(&times).unwrap_or(Spread {
+                median: 0.0,
+                min: 0.0,
+                max: 0.0,
+            }),
+            metrics,
+        }
+    }
+
+    /// The median test accuracy over completed seeds, the headline number.
+    pub fn median_test_accuracy(&self) -> Option<f64> {
+        self.metrics.map(|m| m.test_accuracy.median)
+    }
+}
+
+/// The outcome of evaluating one activation on a task: the summary and every seed's score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Median and range over seeds.
+    pub summary: Summary,
+    /// One score per seed, in the task's seed order.
+    pub seeds: Vec<Score>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(acc: f64) -> Metrics<f64> {
+        Metrics::from_array(std::array::from_fn(|i| acc + i as f64))
+    }
+
+    fn score(seed: u64, metrics: Option<Metrics<f64>>) -> Score {
+        let status = match metrics {
+            Some(_) => Status::Completed,
+            None => Status::Failed {
+                reason: "loss became NaN at step 3".into(),
+            },
+        };
+        Score {
+            seed,
+            status,
+            steps: 10,
+            wall_time_s: seed as f64,
+            metrics,
+        }
+    }
+
+    #[test]
+    fn spread_median_for_odd_and_even_counts() {
+        let s = Spread::of(&[3.0, 1.0, 2.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
+        assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert!(Spread::of(&[]).is_none());
+    }
+
+    #[test]
+    fn summary_skips_failed_seeds() {
+        let scores = vec![
+            score(1, Some(metrics(0.5))),
+            score(2, None),
+            score(3, Some(metrics(0.7))),
+        ];
+        let s = Summary::of(&scores, 1.5);
+        assert_eq!((s.seeds, s.completed, s.failed), (3, 2, 1));
+        let m = s.metrics.unwrap();
+        assert!((m.train_accuracy.median - 0.6).abs() < 1e-12);
+        assert_eq!(m.noisy_accuracy_0_3.max, 9.7);
+        assert_eq!(s.wall_time_s.max, 3.0);
+        let all_failed = Summary::of(&[score(1, None)], 1.0);
+        assert!(all_failed.metrics.is_none() && all_failed.median_test_accuracy().is_none());
+    }
+
+    #[test]
+    fn json_round_trip_with_flattened_status() {
+        let e = Evaluation {
+            summary: Summary::of(&[score(1, Some(metrics(0.5))), score(2, None)], 2.0),
+            seeds: vec![score(1, Some(metrics(0.5))), score(2, None)],
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(text.contains(r#""status":"failed","reason":"loss became NaN at step 3""#));
+        assert!(text.contains(r#""status":"completed""#));
+        let back: Evaluation = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,117 @@
+//! Export from a finished run, import and train again: `radact export` in every format,
+//! `radact inspect FILE.ron`, `radact train --act-file`.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-space.ron");
+
+fn radact(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_radact"))
+        .args(args)
+        .output()
+        .expect("radact runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = radact(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn export_then_import_then_train() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let run_s = run.to_str().unwrap();
+    ok(&["search", "--space", TINY, "--out", run_s, "--json"]);
+
+    // RON: the top 2, readable, loadable, and trainable again.
+    let file = tmp.path().join("best.ron");
+    ok(&[
+        "export",
+        run_s,
+        "--top",
+        "2",
+        "--format",
+        "ron",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    for field in [
+        "formula:",
+        "backward_formula:",
+        "activation:",
+        "scores:",
+        "task:",
+        "provenance:",
+        "radact_version:",
+    ] {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+    let shown = ok(&["inspect", file.to_str().unwrap()]);
+    assert!(
+        shown.contains("forward   f(x) =") && shown.contains("origin    run"),
+        "{shown}"
+    );
+
+    let one = tmp.path().join("one.ron");
+    ok(&[
+        "export",
+        run_s,
+        "--format",
+        "ron",
+        "-o",
+        one.to_str().unwrap(),
+    ]);
+    let trained: Value = serde_json::from_str(&ok(&[
+        "train",
+        "--act-file",
+        one.to_str().unwrap(),
+        "--hidden",
+        "16",
+        "--epochs",
+        "2",
+        "--seeds",
+        "1",
+        "--json",
+    ]))
+    .unwrap();
+    let acc = trained["summary"]["metrics"]["test_accuracy"]["median"]
+        .as_f64()
+        .unwrap();
+    assert!(acc > 0.5, "retrained accuracy {acc}");
+
+    // Code: Rust and PyTorch carry the forward, the backward and the provenance.
+    let rust = ok(&["export", run_s, "--format", "rust"]);
+    assert!(
+        rust.contains("pub fn tiny_0(x: f32) -> f32")
+            && rust.contains("pub fn tiny_0_backward(x: f32) -> f32"),
+        "{rust}"
+    );
+    let py = ok(&["export", run_s, "--format", "pytorch"]);
+    assert!(
+        py.contains("torch.autograd.Function") && py.contains("torch.nn.Module"),
+        "{py}"
+    );
+
+    // A candidate that was not trained cannot be exported; an unknown id neither.
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
+    if let Some(rejected) = journal
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["status"] != "trained")
+    {
+        let id = rejected["id"].as_u64().unwrap().to_string();
+        let out = radact(&["export", run_s, "--id", &id]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+    let out = radact(&["export", run_s, "--id", "99999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no candidate 99999"));
+}
