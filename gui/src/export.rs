@@ -1,0 +1,225 @@
+//! [`ExportPanel`]: writes the selected candidates to a file as radact's RON export records
+//! (which `radact train --act-file` reads back), Rust code or a PyTorch module, with the
+//! library's exporters ([`radact::export`]).
+
+use crate::row::Row;
+use radact::export::{pytorch, rust, ExportedActivation};
+use radact::run::RunConfig;
+use std::path::{Path, PathBuf};
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// RON export records.
+    Ron,
+    /// Rust source: forward, backward and slice functions.
+    Rust,
+    /// A Python module with a `torch.autograd.Function` and an `nn.Module` per activation.
+    PyTorch,
+}
+
+impl Format {
+    /// Every format, in menu order.
+    pub const ALL: [Format; 3] = [Format::Ron, Format::Rust, Format::PyTorch];
+
+    /// Name in the menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Ron => "RON",
+            Format::Rust => "Rust",
+            Format::PyTorch => "PyTorch",
+        }
+    }
+
+    /// File extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Ron => "ron",
+            Format::Rust => "rs",
+            Format::PyTorch => "py",
+        }
+    }
+}
+
+/// The export records of `rows`, named `<run> #<id>` and carrying their scores, the task they
+/// were scored on and their origin.
+pub fn records(
+    rows: &[&Row],
+    config: Option<&RunConfig>,
+    run_dir: Option<&Path>,
+) -> Result<Vec<ExportedActivation>, String> {
+    rows.iter()
+        .map(|row| {
+            let activation = row
+                .record
+                .activation()
+                .map_err(|e| format!("#{}: {e}", row.id()))?;
+            let run_name = config.map_or("radact", |c| c.name.as_str());
+            let mut exported =
+                ExportedActivation::new(format!("{run_name} #{}", row.id()), activation);
+            if let Some(e) = row.record.outcome.evaluation() {
+                exported = exported.with_scores(e.summary.clone());
+            }
+            if let Some(c) = config {
+                exported = exported.with_task(c.space.task.clone());
+            }
+            if let Some(dir) = run_dir {
+                exported = exported.with_origin(dir.display().to_string(), Some(row.id()));
+            }
+            Ok(exported)
+        })
+        .collect()
+}
+
+/// The text of `records` in `format`.
+pub fn render(records: &[ExportedActivation], format: Format) -> String {
+    match format {
+        Format::Ron => ExportedActivation::list_to_ron(records),
+        Format::Rust => rust::generate_all(records),
+        Format::PyTorch => pytorch::generate_all(records),
+    }
+}
+
+/// What the user asked for in the export panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportAction {
+    /// Write the file.
+    Save,
+    /// Choose the file with a dialog.
+    Browse,
+}
+
+/// The export panel's state.
+#[derive(Debug)]
+pub struct ExportPanel {
+    /// Chosen format.
+    pub format: Format,
+    /// Destination file.
+    pub path: String,
+    /// Whether the user edited the path (else it follows the run and the format).
+    custom_path: bool,
+    /// The outcome of the last export.
+    pub message: Option<Result<String, String>>,
+}
+
+impl Default for ExportPanel {
+    fn default() -> Self {
+        ExportPanel {
+            format: Format::Ron,
+            path: String::new(),
+            custom_path: false,
+            message: None,
+        }
+    }
+}
+
+impl ExportPanel {
+    /// Points the default destination at `run_dir/exports/selected.<ext>`.
+    pub fn follow_run(&mut self, run_dir: Option<&Path>) {
+        if self.custom_path {
+            return;
+        }
+        let base = run_dir.map_or_else(|| PathBuf::from("."), |d| d.join("exports"));
+        self.path = base
+            .join(format!("selected.{}", self.format.extension()))
+            .display()
+            .to_string();
+    }
+
+    /// Sets the destination (from a file dialog).
+    pub fn set_path(&mut self, path: &Path) {
+        self.path = path.display().to_string();
+        self.custom_path = true;
+    }
+
+    /// Writes `rows` to the destination; the result is also kept for the panel to show.
+    pub fn save(
+        &mut self,
+        rows: &[&Row],
+        config: Option<&RunConfig>,
+        run_dir: Option<&Path>,
+    ) -> Result<PathBuf, String> {
+        let result = (|| {
+            if rows.is_empty() {
+                return Err("select candidates to export first".to_string());
+            }
+            let path = PathBuf::from(self.path.trim());
+            if path.as_os_str().is_empty() {
+                return Err("choose a file to export to".to_string());
+            }
+            let text = render(&records(rows, config, run_dir)?, self.format);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(path)
+        })();
+        self.message = Some(match &result {
+            Ok(path) => Ok(format!(
+                "wrote {} candidate(s) to {}",
+                rows.len(),
+                path.display()
+            )),
+            Err(e) => Err(e.clone()),
+        });
+        result
+    }
+
+    /// Shows the panel; `selected` is the number of selected candidates.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        selected: usize,
+        run_dir: Option<&Path>,
+    ) -> Option<ExportAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let before = self.format;
+            for f in Format::ALL {
+                ui.radio_value(&mut self.format, f, f.label());
+            }
+            if self.format != before {
+                if self.custom_path {
+                    let path =
+                        PathBuf::from(self.path.trim()).with_extension(self.format.extension());
+                    self.path = path.display().to_string();
+                } else {
+                    self.follow_run(run_dir);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("To");
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.path)
+                    .hint_text("exports/selected.ron")
+                    .desired_width(180.0),
+            );
+            if edit.labelled_by(label.id).changed() {
+                self.custom_path = true;
+            }
+            if cfg!(feature = "file-dialog") && ui.button("Save as…").clicked() {
+                action = Some(ExportAction::Browse);
+            }
+        });
+        let text = format!("Export {selected} selected");
+        if ui
+            .add_enabled(selected > 0, egui::Button::new(text))
+            .clicked()
+        {
+            action = Some(ExportAction::Save);
+        }
+        match &self.message {
+            Some(Ok(m)) => {
+                ui.label(m);
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            None => {}
+        }
+        action
+    }
+}
