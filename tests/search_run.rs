@@ -4,26 +4,11 @@
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-space.ron");
+mod common;
 
-fn radact(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_radact"))
-        .args(args)
-        .output()
-        .expect("radact runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = radact(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{ok, radact, TINY};
 
 fn events(stdout: &str) -> Vec<Value> {
     stdout

@@ -113,35 +113,7 @@ fn inspect_run(run: &Run) -> Result<(), CliError> {
         ),
     }
     if let Some(hall) = run.hall_of_fame().map_err(fail)? {
-        let names: Vec<String> = hall.objectives.iter().map(|o| o.to_string()).collect();
-        println!("Hall of fame ({}, test accuracy):", names.join(", "));
-        for e in &hall.top {
-            let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
-            let test = e.summary.metrics.as_ref().map_or("-".to_string(), |m| {
-                format!("{:.4}", m.test_accuracy.median)
-            });
-            println!(
-                "  #{:<5} {}  {}  {} [{}]",
-                e.id,
-                values.join("  "),
-                test,
-                e.formula,
-                e.backward
-            );
-        }
-        if hall.objectives.len() > 1 {
-            println!("Pareto front:");
-            for e in &hall.pareto {
-                let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
-                println!(
-                    "  #{:<5} {}  {} [{}]",
-                    e.id,
-                    values.join("  "),
-                    e.formula,
-                    e.backward
-                );
-            }
-        }
+        print!("{}", hall.table());
     }
     if let Some(report) = run.final_report().map_err(fail)? {
         print!("{}", report.table());

@@ -6,7 +6,6 @@ use crate::run::{default_name, Run, RunConfig};
 use crate::search::engine::{Engine, EngineState};
 use crate::search::event::{Event, StopReason};
 use crate::search::final_check::final_check;
-use crate::search::hall_of_fame::HallOfFame;
 use crate::search::SearchSpace;
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -169,7 +168,7 @@ fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
         return Err(CliError::Interrupted);
     }
     if !json {
-        print_hall(&hall);
+        print!("{}", hall.table());
     }
     let already = run.final_report().map_err(failure)?;
     if config.space.final_check.top > 0 && already.is_none() && hall.best().is_some() {
@@ -254,20 +253,5 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             eprintln!("finished ({why}): {trained} trained of {proposed} proposed");
         }
         Event::FinalCheck { report } => println!("{}", report.table()),
-    }
-}
-
-fn print_hall(hall: &HallOfFame) {
-    let names: Vec<String> = hall.objectives.iter().map(|o| o.to_string()).collect();
-    println!("Hall of fame ({}):", names.join(", "));
-    for e in &hall.top {
-        let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
-        println!(
-            "  #{:<5} {}  {} [{}]",
-            e.id,
-            values.join("  "),
-            e.formula,
-            e.backward
-        );
     }
 }

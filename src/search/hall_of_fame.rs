@@ -83,4 +83,40 @@ impl HallOfFame {
     pub fn best(&self) -> Option<&Entry> {
         self.top.first()
     }
+
+    /// A plain-text table: the top entries with their objective values and median test
+    /// accuracy, then the Pareto front when there are several objectives.
+    pub fn table(&self) -> String {
+        let names: Vec<String> = self.objectives.iter().map(|o| o.to_string()).collect();
+        let mut out = format!("Hall of fame ({}, test accuracy):\n", names.join(", "));
+        for e in &self.top {
+            let test = e.summary.metrics.as_ref().map_or("-".to_string(), |m| {
+                format!("{:.4}", m.test_accuracy.median)
+            });
+            out.push_str(&format!(
+                "{}  {test}  {} [{}]\n",
+                row_head(e),
+                e.formula,
+                e.backward
+            ));
+        }
+        if self.objectives.len() > 1 {
+            out.push_str("Pareto front:\n");
+            for e in &self.pareto {
+                out.push_str(&format!(
+                    "{}  {} [{}]\n",
+                    row_head(e),
+                    e.formula,
+                    e.backward
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `  #id  value  value` for a table row.
+fn row_head(e: &Entry) -> String {
+    let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
+    format!("  #{:<5} {}", e.id, values.join("  "))
 }

@@ -1,0 +1,27 @@
+//! Helpers shared by the integration tests: running the built `radact` binary.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::process::{Command, Output};
+
+/// The tiny search space of the integration tests.
+pub const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-space.ron");
+
+/// Runs `radact` with `args`.
+pub fn radact(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_radact"))
+        .args(args)
+        .output()
+        .expect("radact runs")
+}
+
+/// Runs `radact` with `args`, asserts success and returns standard output.
+pub fn ok(args: &[&str]) -> String {
+    let out = radact(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
