@@ -9,9 +9,8 @@
 
 use crate::row::Row;
 use radact::run::{Run, RunConfig};
-use radact::search::engine::{Engine, EngineState};
 use radact::search::event::{Event, StopReason};
-use radact::search::final_check::{final_check, FinalReport};
+use radact::search::final_check::FinalReport;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -195,7 +194,6 @@ fn work(
     stop: &AtomicBool,
     send: &dyn Fn(WorkerUpdate),
 ) -> Result<StopReason, String> {
-    let dir = launch.dir().clone();
     let mut run = match launch {
         Launch::New { dir, config } => Run::create(&dir, *config),
         Launch::Resume { dir } => Run::open(&dir),
@@ -203,10 +201,6 @@ fn work(
     .map_err(|e| e.to_string())?;
     let config = run.config().clone();
     let objectives = config.space.objectives.clone();
-    let state = run
-        .checkpoint()
-        .map_err(|e| e.to_string())?
-        .unwrap_or_else(|| EngineState::new(&config.space, config.seed));
     let records = run.records().map_err(|e| e.to_string())?;
     send(WorkerUpdate::Opened {
         config: Box::new(config.clone()),
@@ -215,16 +209,9 @@ fn work(
             .map(|r| Row::new(r.clone(), &objectives))
             .collect(),
     });
-    let mut engine = Engine::new(
-        config.space.clone(),
-        &dir.display().to_string(),
-        config.seed,
-        config.evaluations,
-        threads,
-        state,
-        records,
-    )
-    .map_err(|e| format!("cannot start the search: {e}"))?;
+    let mut engine = run
+        .engine(threads)
+        .map_err(|e| format!("cannot start the search: {e}"))?;
     let engine_stop = engine.stop_flag();
     let forward_stop = || {
         if stop.load(Ordering::SeqCst) {
@@ -248,13 +235,14 @@ fn work(
         return Ok(reason);
     }
     let hall = engine.hall_of_fame();
-    let already = run.final_report().map_err(|e| e.to_string())?;
-    if config.space.final_check.top > 0 && already.is_none() && hall.best().is_some() {
+    let due = config.space.final_check.top > 0 && hall.best().is_some();
+    if due && run.final_report().map_err(|e| e.to_string())?.is_none() {
         send(WorkerUpdate::FinalCheckStarted);
-        let report =
-            final_check(&config.space, &hall).map_err(|e| format!("final check failed: {e}"))?;
-        run.save_final_report(&report)
-            .map_err(|e| format!("cannot save the final check: {e}"))?;
+    }
+    if let Some(report) = run
+        .final_check_if_due(&hall)
+        .map_err(|e| format!("final check failed: {e}"))?
+    {
         send(WorkerUpdate::FinalCheck(Box::new(report)));
     }
     Ok(reason)

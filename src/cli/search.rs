@@ -3,9 +3,7 @@
 
 use super::{input_error, CliError};
 use crate::run::{default_name, Run, RunConfig};
-use crate::search::engine::{Engine, EngineState};
 use crate::search::event::{Event, StopReason};
-use crate::search::final_check::final_check;
 use crate::search::SearchSpace;
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -120,21 +118,7 @@ fn failure(e: impl Into<anyhow::Error>) -> CliError {
 /// Runs (or continues) the engine on an open run, then the final check.
 fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
     let config = run.config().clone();
-    let state = run
-        .checkpoint()
-        .map_err(failure)?
-        .unwrap_or_else(|| EngineState::new(&config.space, config.seed));
-    let records = run.records().map_err(failure)?;
-    let mut engine = Engine::new(
-        config.space.clone(),
-        &run.dir().display().to_string(),
-        config.seed,
-        config.evaluations,
-        threads,
-        state,
-        records,
-    )
-    .map_err(input_error)?;
+    let mut engine = run.engine(threads).map_err(input_error)?;
     let stop = engine.stop_flag();
     // Ctrl-C: finish the batch in flight, checkpoint, stop. A second Ctrl-C ends at once.
     let _ = ctrlc::set_handler(move || {
@@ -170,17 +154,15 @@ fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
     if !json {
         print!("{}", hall.table());
     }
-    let already = run.final_report().map_err(failure)?;
-    if config.space.final_check.top > 0 && already.is_none() && hall.best().is_some() {
-        if !json {
-            eprintln!(
-                "final check: training the best {} again on {} new seeds next to the baselines...",
-                config.space.final_check.top.min(hall.top.len()),
-                config.space.final_check.seeds.len()
-            );
-        }
-        let report = final_check(&config.space, &hall).map_err(failure)?;
-        run.save_final_report(&report).map_err(failure)?;
+    let due = config.space.final_check.top > 0 && hall.best().is_some();
+    if due && !json && run.final_report().map_err(failure)?.is_none() {
+        eprintln!(
+            "final check: training the best {} again on {} new seeds next to the baselines...",
+            config.space.final_check.top.min(hall.top.len()),
+            config.space.final_check.seeds.len()
+        );
+    }
+    if let Some(report) = run.final_check_if_due(&hall).map_err(failure)? {
         print_event(
             &Event::FinalCheck {
                 report: Box::new(report),

@@ -18,8 +18,8 @@ pub mod journal;
 
 pub use journal::JournalReader;
 
-use crate::search::engine::{EngineState, Recorder};
-use crate::search::final_check::FinalReport;
+use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
+use crate::search::final_check::{final_check, FinalReport};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Record;
 use crate::search::SearchSpace;
@@ -103,6 +103,12 @@ pub enum RunError {
     /// The directory is not a run.
     #[error("{0} is not a radact run (no {CONFIG})")]
     NotARun(PathBuf),
+    /// The search could not be set up or run.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// The final check could not train.
+    #[error("final check: {0}")]
+    FinalCheck(#[from] crate::train::TrainError),
     /// A new run would overwrite an existing one.
     #[error("{0} already exists and is not empty; choose another --name or --out, or continue it with `radact resume {0}`")]
     Exists(PathBuf),
@@ -218,6 +224,36 @@ impl Run {
     /// The final check, if it ran.
     pub fn final_report(&self) -> Result<Option<FinalReport>, RunError> {
         read_optional(&self.dir.join(FINAL_CHECK))
+    }
+
+    /// An engine that continues this run: from its last checkpoint (or from the start), knowing
+    /// every journal record, so that nothing already trained is trained again.
+    pub fn engine(&self, threads: usize) -> Result<Engine, RunError> {
+        let config = &self.config;
+        let state = self
+            .checkpoint()?
+            .unwrap_or_else(|| EngineState::new(&config.space, config.seed));
+        Ok(Engine::new(
+            config.space.clone(),
+            &self.dir.display().to_string(),
+            config.seed,
+            config.evaluations,
+            threads,
+            state,
+            self.records()?,
+        )?)
+    }
+
+    /// Runs the final check when it is due (the space asks for one, it has not run yet and a
+    /// candidate was trained), saves it, and returns it.
+    pub fn final_check_if_due(&self, hall: &HallOfFame) -> Result<Option<FinalReport>, RunError> {
+        let space = &self.config.space;
+        if space.final_check.top == 0 || hall.best().is_none() || self.final_report()?.is_some() {
+            return Ok(None);
+        }
+        let report = final_check(space, hall)?;
+        self.save_final_report(&report)?;
+        Ok(Some(report))
     }
 
     /// Saves the final check.
