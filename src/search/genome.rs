@@ -63,6 +63,18 @@ pub fn viable(graph: &Graph, limits: &Limits) -> bool {
     matches!(graph.node(graph.root()), Node::Op { .. }) && within_limits(graph, limits)
 }
 
+/// Whether a (simplified) graph may be a genome of `space`: [`viable`], and built only from the
+/// space's primitives (simplification may spell `0 - a` as `-a` or `a * a` as `square(a)`; such
+/// a graph is not admitted where those primitives are not allowed).
+pub fn admissible(graph: &Graph, space: &SearchSpace) -> bool {
+    let allowed = space.weighted_primitives();
+    viable(graph, &space.limits)
+        && graph
+            .ops()
+            .iter()
+            .all(|op| allowed.iter().any(|(a, _)| a == op))
+}
+
 /// Operations on the longest path from the output to a leaf (0 for `x` or a constant).
 pub fn op_depth(graph: &Graph) -> usize {
     // `Graph::depth` counts nodes, and every path ends in a leaf that is not an operation.
@@ -110,7 +122,7 @@ pub(crate) fn grow_forward(space: &SearchSpace, rng: &mut ChaCha8Rng) -> Graph {
         );
         g.set_root(root);
         let simple = expr::simplify(&g);
-        if viable(&simple, &space.limits) {
+        if admissible(&simple, space) {
             return simple;
         }
     }
@@ -132,7 +144,7 @@ fn fallback_forward(space: &SearchSpace) -> Graph {
         let root = g.apply(op, &args);
         g.set_root(root);
         let simple = expr::simplify(&g);
-        if viable(&simple, &space.limits) {
+        if admissible(&simple, space) {
             return simple;
         }
     }

@@ -22,8 +22,8 @@
 //! ```
 
 use super::genome::{
-    draw_arg_count, draw_constant, draw_param, draw_params, grow_forward, grow_subtree, legalise,
-    order_params, pick_weighted, viable,
+    admissible, draw_arg_count, draw_constant, draw_param, draw_params, grow_forward, grow_subtree,
+    legalise, order_params, pick_weighted,
 };
 use super::space::{MutationWeights, SearchSpace};
 use crate::activation::Activation;
@@ -139,7 +139,7 @@ pub fn vary(
 ) -> (Activation, Variation) {
     let simple_parent = expr::simplify(&parent.forward);
     let is_new = |child: &Activation| {
-        viable(&child.forward, &space.limits)
+        admissible(&child.forward, space)
             && (child.backward != parent.backward
                 || !(child.forward.same_expression(&parent.forward)
                     || child.forward.same_expression(&simple_parent)))
@@ -543,6 +543,7 @@ impl Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::genome::viable;
     use crate::search::genome::{grow, within_limits};
     use crate::search::space::{PrimitiveName, SHIPPED_SPACES};
     use rand::SeedableRng;
