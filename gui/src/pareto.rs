@@ -6,6 +6,7 @@ use crate::curves::PALETTE;
 use crate::row::{Metric, Row};
 use egui::Color32;
 use egui_plot::{Legend, Line, MarkerShape, Plot, Points};
+use radact::search::pareto::fronts;
 
 /// One candidate in the scatter.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,35 +35,20 @@ pub fn points(rows: &[Row], x: Metric, y: Metric) -> Vec<Point> {
 
 /// The non-dominated points for the two metrics' directions, ordered by x.
 pub fn front(points: &[Point], x: Metric, y: Metric) -> Vec<Point> {
-    // Scores: larger is better on both axes.
-    let score = |p: &Point| {
-        (
-            if x.maximise() { p.x } else { -p.x },
-            if y.maximise() { p.y } else { -p.y },
-        )
-    };
-    let mut sorted: Vec<(f64, f64, Point)> = points
+    // Scores where larger is better on both axes, sorted by the library's Pareto code.
+    let scores: Vec<Vec<f64>> = points
         .iter()
         .map(|p| {
-            let (sx, sy) = score(p);
-            (sx, sy, *p)
+            vec![
+                if x.maximise() { p.x } else { -p.x },
+                if y.maximise() { p.y } else { -p.y },
+            ]
         })
         .collect();
-    // Best x first, best y first among equal x; then a point is on the front when no earlier
-    // point has a y at least as good (except an identical point).
-    sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
-    let mut front = Vec::new();
-    let mut best: Option<(f64, f64)> = None;
-    for (sx, sy, p) in sorted {
-        let keep = match best {
-            None => true,
-            Some((bx, by)) => sy > by || (sy == by && sx == bx),
-        };
-        if keep {
-            front.push(p);
-            best = Some((sx, sy));
-        }
-    }
+    let mut front: Vec<Point> = fronts(&scores)
+        .first()
+        .map(|f| f.iter().map(|&i| points[i]).collect())
+        .unwrap_or_default();
     front.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
     front
 }
