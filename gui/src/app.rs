@@ -18,17 +18,14 @@ use crate::pareto::Pareto;
 use crate::population::Population;
 use crate::progress::{window_of, Progress};
 use crate::worker::{Launch, Worker, WorkerUpdate};
-use radact::run::{list_runs, RunConfig, RunSummary};
+use radact::run::{list_runs, Holder, RunConfig, RunSummary};
 use radact::search::event::{Event, StopReason};
 use radact::search::final_check::FinalReport;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often a followed run is polled.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
-
-/// A followed run that grew this recently counts as being written by another process.
-pub const LIVE_WINDOW: Duration = Duration::from_secs(30);
 
 /// Most errors kept on screen.
 const MAX_ERRORS: usize = 6;
@@ -47,8 +44,8 @@ struct OpenRun {
     final_report: Option<FinalReport>,
     /// Following: the first journal read is done (later growth means another writer).
     caught_up: bool,
-    /// Following: when the run last grew.
-    last_growth: Option<Instant>,
+    /// Following: the process writing the run, if another one holds its lock.
+    writer: Option<Holder>,
     /// What ended the last search of this app on it.
     outcome: Option<String>,
 }
@@ -63,7 +60,7 @@ impl OpenRun {
             finished: None,
             final_report: None,
             caught_up: false,
-            last_growth: None,
+            writer: None,
             outcome: None,
         }
     }
@@ -205,9 +202,7 @@ impl RadactApp {
 
     fn is_live(&self) -> bool {
         matches!(self.session, Session::Following(_))
-            && self.run.as_ref().is_some_and(|r| {
-                r.finished.is_none() && r.last_growth.is_some_and(|t| t.elapsed() < LIVE_WINDOW)
-            })
+            && self.run.as_ref().is_some_and(|r| r.writer.is_some())
     }
 
     /// Opens the run in `dir` read-only and follows it as it grows. Not while searching.
@@ -383,21 +378,14 @@ impl RadactApp {
             FollowUpdate::Opened(config) => {
                 run.config = Some(*config);
             }
-            FollowUpdate::Rows(rows) => {
-                if run.caught_up {
-                    run.last_growth = Some(Instant::now());
-                }
-                self.population.insert(rows);
-            }
+            FollowUpdate::Rows(rows) => self.population.insert(rows),
+            FollowUpdate::Writer(writer) => run.writer = writer,
             FollowUpdate::CaughtUp => run.caught_up = true,
             FollowUpdate::Checkpoint {
                 trained,
                 proposed,
                 finished,
             } => {
-                if run.caught_up && trained != run.trained {
-                    run.last_growth = Some(Instant::now());
-                }
                 run.trained = trained;
                 run.proposed = proposed;
                 run.finished = finished;
@@ -530,9 +518,10 @@ impl RadactApp {
             Session::Searching { .. } => "searching".to_string(),
             _ if run.finished == Some(StopReason::Budget) => "finished (budget used)".into(),
             _ if run.finished == Some(StopReason::Exhausted) => "finished (space exhausted)".into(),
-            Session::Following(_) if self.is_live() => {
-                "live: another process is writing this run".into()
-            }
+            Session::Following(_) if self.is_live() => match &run.writer {
+                Some(w) => format!("live: {w} is writing this run"),
+                None => "live: another process is writing this run".into(),
+            },
             _ => match &run.outcome {
                 Some(o) => o.clone(),
                 None if run.config.is_none() => "reading…".into(),
@@ -598,7 +587,7 @@ impl RadactApp {
         self.poll();
         self.update_views();
         if !matches!(self.session, Session::Idle) {
-            // Status lines age (the live marker): look again now and then even without news.
+            // Look again now and then even without news (a writer may come or go).
             ctx.request_repaint_after(Duration::from_secs(1));
         }
 
@@ -689,10 +678,11 @@ impl RadactApp {
             .export
             .ui(ui, self.population.selected().len(), run_dir.as_deref())
         {
-            Some(ExportAction::Save) => {
+            Some(action @ (ExportAction::Save | ExportAction::Replace)) => {
                 let rows = self.population.selected_rows();
                 let config = self.run.as_ref().and_then(|r| r.config.as_ref());
-                if let Ok(path) = self.export.save(&rows, config, run_dir.as_deref()) {
+                let replace = action == ExportAction::Replace;
+                if let Ok(path) = self.export.save(&rows, config, run_dir.as_deref(), replace) {
                     self.log.push(format!("exported to {}", path.display()));
                 }
             }
@@ -806,7 +796,11 @@ impl RadactApp {
             }
             Some(Ok(runs)) => {
                 for r in runs {
-                    let text = format!("{}  {}/{} {}", r.name, r.trained, r.evaluations, r.state);
+                    let state = match &r.writer {
+                        Some(_) => "live".to_string(),
+                        None => r.state.to_string(),
+                    };
+                    let text = format!("{}  {}/{} {state}", r.name, r.trained, r.evaluations);
                     let current = self.run.as_ref().is_some_and(|o| o.dir == r.dir);
                     if ui
                         .add_enabled(!searching, egui::Button::selectable(current, text))

@@ -4,7 +4,7 @@
 
 use crate::row::Row;
 use radact::export::{pytorch, rust, ExportedActivation};
-use radact::run::RunConfig;
+use radact::run::{write_new, RunConfig};
 use std::path::{Path, PathBuf};
 
 /// An export format.
@@ -83,8 +83,10 @@ pub fn render(records: &[ExportedActivation], format: Format) -> String {
 /// What the user asked for in the export panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportAction {
-    /// Write the file.
+    /// Write the file (an existing file is not replaced: the panel asks first).
     Save,
+    /// Replace the existing file the panel asked about.
+    Replace,
     /// Choose the file with a dialog.
     Browse,
 }
@@ -100,6 +102,8 @@ pub struct ExportPanel {
     custom_path: bool,
     /// The outcome of the last export.
     pub message: Option<Result<String, String>>,
+    /// The file the last export would have replaced: the panel asks before replacing it.
+    pub confirm_replace: Option<PathBuf>,
 }
 
 impl Default for ExportPanel {
@@ -109,6 +113,7 @@ impl Default for ExportPanel {
             path: String::new(),
             custom_path: false,
             message: None,
+            confirm_replace: None,
         }
     }
 }
@@ -132,13 +137,16 @@ impl ExportPanel {
         self.custom_path = true;
     }
 
-    /// Writes `rows` to the destination; the result is also kept for the panel to show.
+    /// Writes `rows` to the destination atomically; the result is also kept for the panel to
+    /// show. An existing file is replaced only with `replace` (after the panel asked).
     pub fn save(
         &mut self,
         rows: &[&Row],
         config: Option<&RunConfig>,
         run_dir: Option<&Path>,
+        replace: bool,
     ) -> Result<PathBuf, String> {
+        self.confirm_replace = None;
         let result = (|| {
             if rows.is_empty() {
                 return Err("select candidates to export first".to_string());
@@ -152,8 +160,14 @@ impl ExportPanel {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            std::fs::write(&path, text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_new(&path, text.as_bytes(), replace).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    self.confirm_replace = Some(path.clone());
+                    format!("{} exists: replace it?", path.display())
+                } else {
+                    format!("cannot write {}: {e}", path.display())
+                }
+            })?;
             Ok(path)
         })();
         self.message = Some(match &result {
@@ -210,6 +224,17 @@ impl ExportPanel {
             .clicked()
         {
             action = Some(ExportAction::Save);
+        }
+        if self.confirm_replace.is_some() {
+            ui.horizontal(|ui| {
+                if ui.button("Replace").clicked() {
+                    action = Some(ExportAction::Replace);
+                }
+                if ui.button("Keep the file").clicked() {
+                    self.confirm_replace = None;
+                    self.message = Some(Ok("export cancelled: the file was kept".into()));
+                }
+            });
         }
         match &self.message {
             Some(Ok(m)) => {

@@ -1,14 +1,12 @@
 //! [`Follower`]: watches a run directory from a background thread, including one that a
 //! headless `radact search` is writing right now, and reports what is new over a channel.
 //!
-//! It only reads: the configuration once, then in a loop the journal's new complete lines
-//! ([`radact::run::JournalReader`]), the checkpoint and the final check when their modification
-//! time changes. (It never calls `Run::open`, which repairs a torn last journal line and so must
-//! not run while another process is appending.)
+//! It only reads, through [`RunView`] (which never writes a file): the configuration once, then
+//! in a loop the journal's new complete lines, the checkpoint and the final check when their
+//! modification time changes, and which process holds the run's write lock.
 
 use crate::row::Row;
-use radact::run::{read_ron, JournalReader, RunConfig, CHECKPOINT, CONFIG, FINAL_CHECK, JOURNAL};
-use radact::search::engine::EngineState;
+use radact::run::{Holder, RunConfig, RunView, CHECKPOINT, FINAL_CHECK};
 use radact::search::event::StopReason;
 use radact::search::final_check::FinalReport;
 use std::path::{Path, PathBuf};
@@ -34,6 +32,8 @@ pub enum FollowUpdate {
         /// Set when the run ended for good.
         finished: Option<StopReason>,
     },
+    /// The process writing the run changed (`None`: no process writes it now).
+    Writer(Option<Holder>),
     /// The final check was written.
     FinalCheck(Box<FinalReport>),
     /// The first pass over the run is done: what follows was written after opening.
@@ -117,23 +117,24 @@ fn follow(
     stop: &AtomicBool,
     send: &dyn Fn(FollowUpdate) -> bool,
 ) -> Result<(), String> {
-    let config_path = dir.join(CONFIG);
-    if !config_path.exists() {
-        return Err(format!(
-            "{} is not a radact run (no {CONFIG})",
-            dir.display()
-        ));
-    }
-    let config: RunConfig = read_ron(&config_path).map_err(|e| e.to_string())?;
-    let objectives = config.space.objectives.clone();
-    if !send(FollowUpdate::Opened(Box::new(config))) {
+    let run = RunView::open(dir).map_err(|e| e.to_string())?;
+    let objectives = run.config().space.objectives.clone();
+    if !send(FollowUpdate::Opened(Box::new(run.config().clone()))) {
         return Ok(());
     }
-    let mut journal = JournalReader::new(&dir.join(JOURNAL));
+    let mut journal = run.journal();
     let (checkpoint_path, final_path) = (dir.join(CHECKPOINT), dir.join(FINAL_CHECK));
     let (mut checkpoint_seen, mut final_seen) = (None, None);
+    let mut writer_seen: Option<Option<Holder>> = None;
     let mut first = true;
     while !stop.load(Ordering::SeqCst) {
+        let writer = run.writer();
+        if writer_seen.as_ref() != Some(&writer) {
+            writer_seen = Some(writer.clone());
+            if !send(FollowUpdate::Writer(writer)) {
+                return Ok(());
+            }
+        }
         let records = journal.read_new().map_err(|e| e.to_string())?;
         if !records.is_empty() {
             let rows = records
@@ -146,24 +147,26 @@ fn follow(
         }
         let stamp = modified(&checkpoint_path);
         if stamp.is_some() && stamp != checkpoint_seen {
-            // Written atomically (temporary file and rename): never seen half-written.
-            let state: EngineState = read_ron(&checkpoint_path).map_err(|e| e.to_string())?;
             checkpoint_seen = stamp;
-            let update = FollowUpdate::Checkpoint {
-                trained: state.trained,
-                proposed: state.next_id,
-                finished: state.finished,
-            };
-            if !send(update) {
-                return Ok(());
+            // Written atomically (temporary file and rename): never seen half-written.
+            if let Some(state) = run.checkpoint().map_err(|e| e.to_string())? {
+                let update = FollowUpdate::Checkpoint {
+                    trained: state.trained,
+                    proposed: state.next_id,
+                    finished: state.finished,
+                };
+                if !send(update) {
+                    return Ok(());
+                }
             }
         }
         let stamp = modified(&final_path);
         if stamp.is_some() && stamp != final_seen {
-            let report: FinalReport = read_ron(&final_path).map_err(|e| e.to_string())?;
             final_seen = stamp;
-            if !send(FollowUpdate::FinalCheck(Box::new(report))) {
-                return Ok(());
+            if let Some(report) = run.final_report().map_err(|e| e.to_string())? {
+                if !send(FollowUpdate::FinalCheck(Box::new(report))) {
+                    return Ok(());
+                }
             }
         }
         if std::mem::take(&mut first) && !send(FollowUpdate::CaughtUp) {

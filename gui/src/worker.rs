@@ -195,8 +195,8 @@ fn work(
     send: &dyn Fn(WorkerUpdate),
 ) -> Result<StopReason, String> {
     let mut run = match launch {
-        Launch::New { dir, config } => Run::create(&dir, *config),
-        Launch::Resume { dir } => Run::open(&dir),
+        Launch::New { dir, config } => Run::create(&dir, *config, "radact-gui"),
+        Launch::Resume { dir } => Run::open(&dir, "radact-gui"),
     }
     .map_err(|e| e.to_string())?;
     let config = run.config().clone();
@@ -235,8 +235,7 @@ fn work(
         return Ok(reason);
     }
     let hall = engine.hall_of_fame();
-    let due = config.space.final_check.top > 0 && hall.best().is_some();
-    if due && run.final_report().map_err(|e| e.to_string())?.is_none() {
+    if run.final_check_due(&hall).map_err(|e| e.to_string())? {
         send(WorkerUpdate::FinalCheckStarted);
     }
     if let Some(report) = run

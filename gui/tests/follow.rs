@@ -1,12 +1,12 @@
 //! Following a run that another process is writing: complete journal lines appear as they are
-//! appended, a line still being written waits, the run counts as live (Resume disabled), and a
-//! final checkpoint marks it finished.
+//! appended, a line still being written waits, the run counts as live while a writer holds its
+//! lock (Resume disabled, the writer named), and a final checkpoint marks it finished.
 
 mod common;
 
 use common::{fixture_run, harness, step_until};
 use egui_kittest::kittest::Queryable;
-use radact::run::{CHECKPOINT, CONFIG, JOURNAL};
+use radact::run::{RunLock, CHECKPOINT, CONFIG, JOURNAL};
 use radact_gui::RadactApp;
 use std::io::Write;
 use std::time::Duration;
@@ -23,9 +23,11 @@ fn a_run_being_written_is_followed_line_by_line() {
         .collect();
     assert_eq!(lines.len(), records.len());
 
-    // A run "being written": its config and the first two records.
+    // A run "being written" by this test, which holds its lock as a writer does: its config
+    // and the first two records.
     let live = tmp.path().join("live");
     std::fs::create_dir(&live).unwrap();
+    let lock = RunLock::acquire(&live, "a test writer").unwrap();
     std::fs::copy(done.join(CONFIG), live.join(CONFIG)).unwrap();
     let mut journal = std::fs::File::create(live.join(JOURNAL)).unwrap();
     writeln!(journal, "{}\n{}", lines[0], lines[1]).unwrap();
@@ -35,11 +37,9 @@ fn a_run_being_written_is_followed_line_by_line() {
     step_until(&mut h, Duration::from_secs(10), "two rows", |app| {
         app.population.len() == 2
     });
-    assert!(
-        h.state().status().contains("resumable"),
-        "{}",
-        h.state().status()
-    );
+    step_until(&mut h, Duration::from_secs(10), "the live marker", |app| {
+        app.status().contains("live")
+    });
 
     // One more complete record and half of the next.
     let (head, tail) = lines[3].split_at(lines[3].len() / 2);
@@ -55,7 +55,7 @@ fn a_run_being_written_is_followed_line_by_line() {
     }
     assert_eq!(h.state().population.len(), 3);
     assert!(
-        h.state().status().contains("live"),
+        h.state().status().contains("live") && h.state().status().contains("a test writer"),
         "{}",
         h.state().status()
     );
@@ -74,6 +74,7 @@ fn a_run_being_written_is_followed_line_by_line() {
     }
     journal.flush().unwrap();
     std::fs::copy(done.join(CHECKPOINT), live.join(CHECKPOINT)).unwrap();
+    drop(lock);
     step_until(&mut h, Duration::from_secs(10), "the whole run", |app| {
         app.population.len() == records.len() && app.status().contains("finished")
     });

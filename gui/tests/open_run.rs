@@ -149,6 +149,21 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     assert_eq!(back[0].formula(), chosen.formula);
     assert_eq!(back[0].provenance().candidate, Some(chosen.id));
 
+    // Exporting again to the same file asks first and keeps the file until Replace.
+    std::fs::write(&path, "kept").unwrap();
+    h.get_by_label("Export 1 selected").click();
+    h.step();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept");
+    assert!(
+        matches!(&h.state().export.message, Some(Err(m)) if m.contains("replace it?")),
+        "{:?}",
+        h.state().export.message
+    );
+    h.step();
+    h.get_by_label("Replace").click();
+    h.step();
+    assert_eq!(ExportedActivation::load_all(&path).unwrap().len(), 1);
+
     // The same selection as a PyTorch module, next to it.
     h.get_by_label("PyTorch").click();
     h.step();

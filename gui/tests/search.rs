@@ -6,7 +6,7 @@ mod common;
 
 use common::{harness, step_until, TINY_SPACE};
 use egui_kittest::kittest::Queryable;
-use radact::run::Run;
+use radact::run::{Run, RunView};
 use radact_gui::RadactApp;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -62,8 +62,9 @@ fn start_a_search_watch_it_grow_stop_and_resume() {
     let stopped_at = h.state().population.len();
     let dir = runs.join("gui-test");
 
-    // What the app shows is what is on disk, and the library opens it to resume.
-    let run = Run::open(&dir).expect("the run opens");
+    // What the app shows is what is on disk, and the library opens it to resume (the app
+    // released the run's lock when its search stopped).
+    let run = Run::open(&dir, "test").expect("the run opens for writing");
     let records = run.records().unwrap();
     assert_eq!(records.len(), stopped_at);
     assert!(
@@ -89,7 +90,7 @@ fn start_a_search_watch_it_grow_stop_and_resume() {
         "{}",
         h.state().status()
     );
-    let records = Run::open(&dir).unwrap().records().unwrap();
+    let records = RunView::open(&dir).unwrap().records().unwrap();
     let ids: HashSet<u64> = records.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), records.len(), "an id was recorded twice");
     assert_eq!(records.len(), h.state().population.len());

@@ -4,7 +4,7 @@
 
 use super::{input_error, CliError};
 use crate::export::{pytorch, rust, ExportedActivation};
-use crate::run::Run;
+use crate::run::{write_new, RunView};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Outcome;
 use anyhow::anyhow;
@@ -35,14 +35,18 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Ron)]
     pub format: Format,
-    /// Output file (default: standard output).
+    /// Output file (default: standard output). Written atomically; an existing file is kept
+    /// unless `--force`.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 /// The selected candidates of a run as export records.
 pub fn select(
-    run: &Run,
+    run: &RunView,
     top: Option<usize>,
     id: Option<u64>,
 ) -> Result<Vec<ExportedActivation>, CliError> {
@@ -115,13 +119,18 @@ pub fn render(records: &[ExportedActivation], format: Format) -> String {
 
 /// Runs `radact export`.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
-    let run = Run::open(&args.run).map_err(input_error)?;
+    let run = RunView::open(&args.run).map_err(input_error)?;
     let records = select(&run, args.top, args.id)?;
     let text = render(&records, args.format);
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text)
-                .map_err(|e| CliError::Failure(anyhow!("cannot write {}: {e}", path.display())))?;
+            write_new(path, text.as_bytes(), args.force).map_err(|e| {
+                let message = anyhow!("cannot write {}: {e}", path.display());
+                match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => input_error(message),
+                    _ => CliError::Failure(message),
+                }
+            })?;
             eprintln!(
                 "wrote {} activation(s) to {}",
                 records.len(),

@@ -2,7 +2,7 @@
 //! exported activation file, or a search space file.
 
 use super::{input_error, CliError};
-use crate::run::{Run, CONFIG};
+use crate::run::{RunView, CONFIG};
 use crate::search::SearchSpace;
 use anyhow::anyhow;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
                 target.display()
             )));
         }
-        return inspect_run(&Run::open(target).map_err(input_error)?);
+        return inspect_run(&RunView::open(target).map_err(input_error)?);
     }
     if !target.exists() {
         return Err(input_error(anyhow!("{} does not exist", target.display())));
@@ -70,7 +70,7 @@ fn print_space(space: &SearchSpace) {
     );
 }
 
-fn inspect_run(run: &Run) -> Result<(), CliError> {
+fn inspect_run(run: &RunView) -> Result<(), CliError> {
     let fail = |e: crate::run::RunError| CliError::Failure(e.into());
     let config = run.config();
     println!("run {} ({})", config.name, run.dir().display());
@@ -82,6 +82,9 @@ fn inspect_run(run: &Run) -> Result<(), CliError> {
         "  space        {} ({}), seed {}",
         config.space.name, config.space.description, config.seed
     );
+    if let Some(writer) = run.writer() {
+        println!("  writer       {writer}");
+    }
     let state = run.checkpoint().map_err(fail)?;
     let records = run.records().map_err(fail)?;
     let count = |s: &str| records.iter().filter(|r| r.outcome.status() == s).count();

@@ -1,7 +1,7 @@
 //! `radact runs`: lists the runs in a directory with their progress and best candidate.
 
 use super::{input_error, CliError};
-use crate::run::list_runs;
+use crate::run::{list_runs, RunState};
 use std::path::PathBuf;
 
 /// Arguments of `radact runs`.
@@ -37,17 +37,23 @@ pub fn run(args: RunsArgs) -> Result<(), CliError> {
         "run", "space", "trained", "state"
     );
     for r in runs {
-        let best = r
-            .best
-            .map_or("-".to_string(), |(objective, value, formula, backward)| {
+        let best = match (&r.state, r.best) {
+            (RunState::Damaged(reason), _) => format!("cannot be read: {reason}"),
+            (_, Some((objective, value, formula, backward))) => {
                 format!("{objective} {value:.4}  {formula} [{backward}]")
-            });
+            }
+            (_, None) => "-".to_string(),
+        };
+        let state = match &r.writer {
+            Some(_) => "live".to_string(),
+            None => r.state.to_string(),
+        };
         println!(
             "{:<32} {:<12} {:>11} {:<9} {}",
             r.name,
             r.space,
             format!("{}/{}", r.trained, r.evaluations),
-            r.state,
+            state,
             best
         );
     }

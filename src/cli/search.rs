@@ -101,13 +101,13 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| Path::new("runs").join(&name));
     let config = RunConfig::new(&name, space, args.seed, evaluations);
-    let run = Run::create(&dir, config).map_err(input_error)?;
+    let run = Run::create(&dir, config, "radact search").map_err(input_error)?;
     drive(run, threads(args.threads)?, args.json)
 }
 
 /// Runs `radact resume`.
 pub fn resume(args: ResumeArgs) -> Result<(), CliError> {
-    let run = Run::open(&args.run).map_err(input_error)?;
+    let run = Run::open(&args.run, "radact resume").map_err(input_error)?;
     drive(run, threads(args.threads)?, args.json)
 }
 
@@ -154,8 +154,7 @@ fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
     if !json {
         print!("{}", hall.table());
     }
-    let due = config.space.final_check.top > 0 && hall.best().is_some();
-    if due && !json && run.final_report().map_err(failure)?.is_none() {
+    if !json && run.final_check_due(&hall).map_err(failure)? {
         eprintln!(
             "final check: training the best {} again on {} new seeds next to the baselines...",
             config.space.final_check.top.min(hall.top.len()),

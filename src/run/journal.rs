@@ -1,5 +1,6 @@
 //! The journal file: one JSON record a line. [`JournalReader`] reads it incrementally, complete
-//! lines only, so a viewer can follow a run that another process is writing.
+//! lines only, so a viewer can follow a run that another process is writing; it never changes
+//! the file. Only the run's writer calls [`repair`].
 
 use super::RunError;
 use crate::search::record::Record;
@@ -7,7 +8,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Truncates a torn last line (a record cut by a kill) so that appending starts on a line.
+/// Truncates a torn last line (a record cut by a kill) so that appending starts on a line. Only
+/// the writer holding the run's lock may call it.
 pub fn repair(path: &Path, file: &File) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     if bytes.is_empty() || bytes.ends_with(b"\n") {
@@ -21,15 +23,18 @@ pub fn repair(path: &Path, file: &File) -> std::io::Result<()> {
 #[derive(Clone, Debug)]
 pub struct JournalReader {
     path: PathBuf,
+    objectives: usize,
     offset: u64,
     line: usize,
 }
 
 impl JournalReader {
-    /// A reader at the start of the journal at `path`.
-    pub fn new(path: &Path) -> JournalReader {
+    /// A reader at the start of the journal at `path` of a run with `objectives` objectives
+    /// (each record's objective values are checked against it).
+    pub fn new(path: &Path, objectives: usize) -> JournalReader {
         JournalReader {
             path: path.to_path_buf(),
+            objectives,
             offset: 0,
             line: 0,
         }
@@ -63,6 +68,21 @@ impl JournalReader {
                 column: e.column(),
                 message: e.to_string(),
             })?;
+            if let Some(values) = record.objectives.as_ref() {
+                if values.len() != self.objectives {
+                    return Err(RunError::Invalid {
+                        path: self.path.clone(),
+                        line: self.line,
+                        column: 1,
+                        message: format!(
+                            "record {} has {} objective values; the run has {} objectives",
+                            record.id,
+                            values.len(),
+                            self.objectives
+                        ),
+                    });
+                }
+            }
             records.push(record);
         }
         self.offset += complete as u64;

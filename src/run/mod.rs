@@ -8,22 +8,44 @@
 //!   checkpoint.ron      the engine state after the last batch (written atomically)
 //!   hall_of_fame.ron    the best candidates and the Pareto front (written atomically)
 //!   final_check.ron     the retraining of the best candidates against the baselines
+//!   run.lock            held by the one process that writes the run, naming it
 //! ```
 //!
-//! A process killed at any moment loses at most the candidates in flight: records are on disk
-//! as soon as they are made, a torn last journal line is dropped when the run is opened, and
-//! records newer than the checkpoint are replayed rather than retrained.
+//! Two types, two roles. [`RunView`] reads a run and never creates, repairs or writes a file:
+//! `radact runs`, `inspect`, `export` and the GUI use it, also on read-only storage and while
+//! another process writes the run. [`Run`] is the writer (search, resume, the GUI's Start and
+//! Resume): it holds the run's [`RunLock`], so there is one at a time, and it is the only code
+//! that repairs the journal.
+//!
+//! Durability: each record is written to the journal with one `write` as soon as it is made, so
+//! a killed process keeps it; it reaches the disk (survives a power loss) at the latest at the
+//! next checkpoint, which syncs the journal before it writes the checkpoint atomically (temporary
+//! file, sync, rename, directory sync). A kill at any moment loses at most the candidates in
+//! flight: the writer drops a torn last journal line when it opens the run, and records newer
+//! than the checkpoint are replayed rather than retrained, so the resumed run ends with the same
+//! journal as an uninterrupted one.
+//!
+//! Every file is validated when it is read (a run's `config.ron` exactly like a space file),
+//! with errors naming the file, line and column; [`list_runs`] lists a damaged run with its
+//! reason and goes on.
 
+pub mod files;
 pub mod journal;
+pub mod listing;
+pub mod lock;
 
+pub use files::{read_ron, sync_dir, write_atomic, write_new};
 pub use journal::JournalReader;
+pub use listing::{list_runs, RunState, RunSummary};
+pub use lock::{Holder, LockError, RunLock};
 
 use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
 use crate::search::final_check::{final_check, FinalReport};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Record;
 use crate::search::SearchSpace;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use files::{io_err, read_checked, read_optional, to_ron};
+use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,90 +131,34 @@ pub enum RunError {
     /// The final check could not train.
     #[error("final check: {0}")]
     FinalCheck(#[from] crate::train::TrainError),
+    /// Another process writes the run.
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// A new run would overwrite an existing one.
     #[error("{0} already exists and is not empty; choose another --name or --out, or continue it with `radact resume {0}`")]
     Exists(PathBuf),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced, then
-/// renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_data()?;
-    }
-    fs::rename(&tmp, path)
-}
-
-fn to_ron<T: Serialize>(value: &T) -> String {
-    ron::ser::to_string_pretty(value, ron::ser::PrettyConfig::default())
-        .expect("run files serialise")
-}
-
-/// Reads a RON file; errors carry file, line and column.
-pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, RunError> {
-    let text = fs::read_to_string(path).map_err(io_err(path))?;
-    ron::from_str(&text).map_err(|e| RunError::Invalid {
-        path: path.to_path_buf(),
-        line: e.position.line,
-        column: e.position.col,
-        message: e.code.to_string(),
-    })
-}
-
-fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, RunError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    read_ron(path).map(Some)
-}
-
-/// An open run directory.
-pub struct Run {
+/// A read-only view of a run directory: it never creates, repairs or writes a file, so it is
+/// safe beside a running writer and on read-only storage. A torn last journal line (a record
+/// being written, or cut by a kill) is ignored, not removed.
+#[derive(Clone, Debug)]
+pub struct RunView {
     dir: PathBuf,
     config: RunConfig,
-    journal: File,
 }
 
-impl Run {
-    /// Creates a new run directory (which must not exist or be empty).
-    pub fn create(dir: &Path, config: RunConfig) -> Result<Run, RunError> {
-        if dir.exists() && fs::read_dir(dir).map_err(io_err(dir))?.next().is_some() {
-            return Err(RunError::Exists(dir.to_path_buf()));
-        }
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let path = dir.join(CONFIG);
-        write_atomic(&path, to_ron(&config).as_bytes()).map_err(io_err(&path))?;
-        Run::open(dir)
-    }
-
-    /// Opens an existing run, dropping a torn last journal line left by a killed process.
-    pub fn open(dir: &Path) -> Result<Run, RunError> {
+impl RunView {
+    /// Opens the run in `dir`, reading and validating its configuration.
+    pub fn open(dir: &Path) -> Result<RunView, RunError> {
         let config_path = dir.join(CONFIG);
-        if !config_path.exists() {
+        if !config_path.is_file() {
             return Err(RunError::NotARun(dir.to_path_buf()));
         }
-        let config: RunConfig = read_ron(&config_path)?;
-        let journal_path = dir.join(JOURNAL);
-        let journal = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&journal_path)
-            .map_err(io_err(&journal_path))?;
-        journal::repair(&journal_path, &journal).map_err(io_err(&journal_path))?;
-        Ok(Run {
+        let config = read_checked(&config_path, RunConfig::check)?;
+        Ok(RunView {
             dir: dir.to_path_buf(),
             config,
-            journal,
         })
     }
 
@@ -206,24 +172,130 @@ impl Run {
         &self.config
     }
 
-    /// Every record in the journal.
-    pub fn records(&self) -> Result<Vec<Record>, RunError> {
-        JournalReader::new(&self.dir.join(JOURNAL)).read_new()
+    /// A reader of the journal from its start that checks each record against the run.
+    pub fn journal(&self) -> JournalReader {
+        JournalReader::new(&self.dir.join(JOURNAL), self.config.space.objectives.len())
     }
 
-    /// The last checkpoint, if one was written.
+    /// Every complete record in the journal.
+    pub fn records(&self) -> Result<Vec<Record>, RunError> {
+        self.journal().read_new()
+    }
+
+    /// The last checkpoint, if one was written, checked against the configuration.
     pub fn checkpoint(&self) -> Result<Option<EngineState>, RunError> {
-        read_optional(&self.dir.join(CHECKPOINT))
+        read_optional(&self.dir.join(CHECKPOINT), |s: &EngineState| {
+            s.check(&self.config.space)
+        })
     }
 
     /// The hall of fame, if one was written.
     pub fn hall_of_fame(&self) -> Result<Option<HallOfFame>, RunError> {
-        read_optional(&self.dir.join(HALL_OF_FAME))
+        read_optional(&self.dir.join(HALL_OF_FAME), |h: &HallOfFame| {
+            h.check(&self.config.space.objectives)
+        })
     }
 
     /// The final check, if it ran.
     pub fn final_report(&self) -> Result<Option<FinalReport>, RunError> {
-        read_optional(&self.dir.join(FINAL_CHECK))
+        read_optional(&self.dir.join(FINAL_CHECK), FinalReport::check)
+    }
+
+    /// The process writing this run now, if any.
+    pub fn writer(&self) -> Option<Holder> {
+        lock::holder(&self.dir)
+    }
+}
+
+impl RunConfig {
+    /// Checks a configuration read from a run exactly like a space file, plus its own fields.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        self.space.validate()?;
+        if self.evaluations == 0 {
+            return Err(("evaluations", "the budget must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The writer of a run directory: it holds the run's lock for as long as it lives, repairs the
+/// journal when it opens the run, and appends records and checkpoints through [`Recorder`].
+/// Everything a [`RunView`] reads it reads too (it dereferences to one).
+#[derive(Debug)]
+pub struct Run {
+    view: RunView,
+    journal: File,
+    _lock: RunLock,
+}
+
+impl std::ops::Deref for Run {
+    type Target = RunView;
+    fn deref(&self) -> &RunView {
+        &self.view
+    }
+}
+
+impl Run {
+    /// Creates a new run directory (which must not exist or be empty) and takes it for
+    /// `command` (`radact search`, `radact-gui` …).
+    pub fn create(dir: &Path, config: RunConfig, command: &str) -> Result<Run, RunError> {
+        let occupied = |dir: &Path| -> Result<bool, RunError> {
+            Ok(dir.exists()
+                && fs::read_dir(dir)
+                    .map_err(io_err(dir))?
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_name() != lock::LOCK))
+        };
+        if occupied(dir)? {
+            return Err(RunError::Exists(dir.to_path_buf()));
+        }
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let lock = RunLock::acquire(dir, command)?;
+        // Another process may have created the run between the check and the lock.
+        if occupied(dir)? {
+            return Err(RunError::Exists(dir.to_path_buf()));
+        }
+        let path = dir.join(CONFIG);
+        write_atomic(&path, to_ron(&config).as_bytes()).map_err(io_err(&path))?;
+        if let Some(parent) = dir.parent() {
+            sync_dir(parent).map_err(io_err(parent))?;
+        }
+        Run::open_locked(dir, lock)
+    }
+
+    /// Opens an existing run for writing, for `command`: takes its lock (or says who holds
+    /// it) and drops a torn last journal line left by a killed process.
+    pub fn open(dir: &Path, command: &str) -> Result<Run, RunError> {
+        // Validate before locking: a damaged run is reported as such, not as busy.
+        RunView::open(dir)?;
+        let lock = RunLock::acquire(dir, command)?;
+        Run::open_locked(dir, lock)
+    }
+
+    fn open_locked(dir: &Path, lock: RunLock) -> Result<Run, RunError> {
+        let view = RunView::open(dir)?;
+        let journal_path = dir.join(JOURNAL);
+        let journal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal_path)
+            .map_err(io_err(&journal_path))?;
+        journal::repair(&journal_path, &journal).map_err(io_err(&journal_path))?;
+        sync_dir(dir).map_err(io_err(dir))?;
+        let run = Run {
+            view,
+            journal,
+            _lock: lock,
+        };
+        // Fail now, not after a batch of training, if a record or the checkpoint is damaged.
+        run.view.records()?;
+        run.view.checkpoint()?;
+        Ok(run)
+    }
+
+    /// The read-only view of this run.
+    pub fn view(&self) -> &RunView {
+        &self.view
     }
 
     /// An engine that continues this run: from its last checkpoint (or from the start), knowing
@@ -231,6 +303,7 @@ impl Run {
     pub fn engine(&self, threads: usize) -> Result<Engine, RunError> {
         let config = &self.config;
         let state = self
+            .view
             .checkpoint()?
             .unwrap_or_else(|| EngineState::new(&config.space, config.seed));
         Ok(Engine::new(
@@ -244,14 +317,19 @@ impl Run {
         )?)
     }
 
-    /// Runs the final check when it is due (the space asks for one, it has not run yet and a
-    /// candidate was trained), saves it, and returns it.
-    pub fn final_check_if_due(&self, hall: &HallOfFame) -> Result<Option<FinalReport>, RunError> {
+    /// Whether the final check should run now: the space asks for one, a candidate was
+    /// trained, and it has not run yet.
+    pub fn final_check_due(&self, hall: &HallOfFame) -> Result<bool, RunError> {
         let space = &self.config.space;
-        if space.final_check.top == 0 || hall.best().is_none() || self.final_report()?.is_some() {
+        Ok(space.final_check.top > 0 && hall.best().is_some() && self.final_report()?.is_none())
+    }
+
+    /// Runs the final check when it is due, saves it, and returns it.
+    pub fn final_check_if_due(&self, hall: &HallOfFame) -> Result<Option<FinalReport>, RunError> {
+        if !self.final_check_due(hall)? {
             return Ok(None);
         }
-        let report = final_check(space, hall)?;
+        let report = final_check(&self.config.space, hall)?;
         self.save_final_report(&report)?;
         Ok(Some(report))
     }
@@ -268,75 +346,15 @@ impl Recorder for Run {
         let mut line = serde_json::to_string(record)?;
         line.push('\n');
         // One write call per record: a kill leaves either the whole line or a torn tail that
-        // `open` drops.
+        // the next writer drops.
         self.journal.write_all(line.as_bytes())?;
         self.journal.flush()
     }
 
     fn checkpoint(&mut self, state: &EngineState, hall: &HallOfFame) -> std::io::Result<()> {
+        // The records before the checkpoint that describes them.
         self.journal.sync_data()?;
         write_atomic(&self.dir.join(HALL_OF_FAME), to_ron(hall).as_bytes())?;
         write_atomic(&self.dir.join(CHECKPOINT), to_ron(state).as_bytes())
     }
-}
-
-/// One line of `radact runs`.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunSummary {
-    /// Run name.
-    pub name: String,
-    /// Directory.
-    pub dir: PathBuf,
-    /// Search space name.
-    pub space: String,
-    /// Candidates trained.
-    pub trained: usize,
-    /// Budget.
-    pub evaluations: usize,
-    /// `finished`, `stopped` (resumable) or `new` (no checkpoint yet).
-    pub state: String,
-    /// Main objective and the best candidate's value, formula and backward mode.
-    pub best: Option<(String, f64, String, String)>,
-}
-
-/// Summaries of the runs directly under `root`, by name.
-pub fn list_runs(root: &Path) -> Result<Vec<RunSummary>, RunError> {
-    let mut out = Vec::new();
-    if !root.exists() {
-        return Ok(out);
-    }
-    let mut dirs: Vec<PathBuf> = fs::read_dir(root)
-        .map_err(io_err(root))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join(CONFIG).exists())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let run = Run::open(&dir)?;
-        let checkpoint = run.checkpoint()?;
-        let hall = run.hall_of_fame()?;
-        let state = match &checkpoint {
-            None => "new",
-            Some(s) if s.finished.is_some() => "finished",
-            Some(_) => "stopped",
-        };
-        let objective = run.config.space.main_objective().to_string();
-        out.push(RunSummary {
-            name: run.config.name.clone(),
-            dir: dir.clone(),
-            space: run.config.space.name.clone(),
-            trained: checkpoint.as_ref().map_or(0, |s| s.trained),
-            evaluations: run.config.evaluations,
-            state: state.to_string(),
-            best: hall.as_ref().and_then(|h| h.best()).map(|e| {
-                (
-                    objective.clone(),
-                    e.values[0],
-                    e.formula.clone(),
-                    e.backward.to_string(),
-                )
-            }),
-        });
-    }
-    Ok(out)
 }

@@ -181,6 +181,117 @@ impl Algorithm {
         }
     }
 
+    /// Checks a state read from a checkpoint against the run's space: the same algorithm with
+    /// the same settings, and members with one score per objective. On error, the field to
+    /// point at and what is wrong.
+    pub fn check(&self, space: &SearchSpace) -> Result<(), (&'static str, String)> {
+        let objectives = space.objectives.len();
+        let check_members = |members: &mut dyn Iterator<Item = &Member>| {
+            for m in members {
+                if m.scores.len() != objectives || m.scores.iter().any(|s| s.is_nan()) {
+                    return Err((
+                        "scores",
+                        format!(
+                            "member {} has {} scores ({:?}); the space has {objectives} objectives and scores must not be NaN",
+                            m.id,
+                            m.scores.len(),
+                            m.scores
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        let differs = |field: &'static str, here: usize, config: usize| {
+            Err((
+                field,
+                format!(
+                    "the checkpoint's {field} is {here} but the run's configuration says {config}"
+                ),
+            ))
+        };
+        match (self, &space.algorithm) {
+            (
+                Algorithm::RegularizedEvolution {
+                    population,
+                    size,
+                    tournament,
+                },
+                AlgorithmConfig::RegularizedEvolution {
+                    population: want_size,
+                    tournament: want_tournament,
+                },
+            ) => {
+                if size != want_size {
+                    return differs("size", *size, *want_size);
+                }
+                if tournament != want_tournament {
+                    return differs("tournament", *tournament, *want_tournament);
+                }
+                if population.len() > *size {
+                    return Err((
+                        "population",
+                        format!(
+                            "{} members alive in a population of size {size}",
+                            population.len()
+                        ),
+                    ));
+                }
+                check_members(&mut population.iter())
+            }
+            (
+                Algorithm::Nsga2 {
+                    parents,
+                    children,
+                    size,
+                },
+                AlgorithmConfig::Nsga2 {
+                    population: want_size,
+                },
+            ) => {
+                if size != want_size {
+                    return differs("size", *size, *want_size);
+                }
+                if parents.len() > *size || children.len() >= *size {
+                    return Err((
+                        "parents",
+                        format!(
+                            "{} parents and {} children in a population of size {size}",
+                            parents.len(),
+                            children.len()
+                        ),
+                    ));
+                }
+                check_members(&mut parents.iter().chain(children.iter()))
+            }
+            (Algorithm::Random, AlgorithmConfig::Random) => Ok(()),
+            (Algorithm::Exhaustive { enumeration }, AlgorithmConfig::Exhaustive { max_ops }) => {
+                let want = (*max_ops).min(space.limits.max_ops);
+                if enumeration.max_ops() != want {
+                    return differs("max_ops", enumeration.max_ops(), want);
+                }
+                Ok(())
+            }
+            (state, config) => Err((
+                "algorithm",
+                format!(
+                    "the checkpoint holds the state of {} but the run's configuration asks for {config:?}",
+                    state.name()
+                ),
+            )),
+        }
+    }
+
+    /// The algorithm's name as space files write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Algorithm::RegularizedEvolution { .. } => "regularized_evolution",
+            Algorithm::Nsga2 { .. } => "nsga2",
+            Algorithm::Random => "random",
+            Algorithm::Exhaustive { .. } => "exhaustive",
+        }
+    }
+
     /// The members currently alive (population or parents), for display.
     pub fn members(&self) -> Vec<&Member> {
         match self {

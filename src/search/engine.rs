@@ -82,6 +82,48 @@ impl EngineState {
     }
 }
 
+impl EngineState {
+    /// Checks a state read from a checkpoint against the run's space and budget; on error, the
+    /// field to point at and what is wrong.
+    pub fn check(&self, space: &SearchSpace) -> Result<(), (&'static str, String)> {
+        if self.trained as u64 > self.next_id {
+            return Err((
+                "trained",
+                format!(
+                    "{} candidates trained but only {} proposed",
+                    self.trained, self.next_id
+                ),
+            ));
+        }
+        let baselines = if space.seed_baselines {
+            baselines(space).len()
+        } else {
+            0
+        };
+        if self.baselines_done > baselines {
+            return Err((
+                "baselines_done",
+                format!(
+                    "{} baselines proposed but the space has {baselines}",
+                    self.baselines_done
+                ),
+            ));
+        }
+        if let Some((id, score)) = self.best {
+            if id >= self.next_id || score.is_nan() {
+                return Err((
+                    "best",
+                    format!(
+                        "best candidate #{id} with score {score}: not one of the {} proposed, or not a number",
+                        self.next_id
+                    ),
+                ));
+            }
+        }
+        self.algorithm.check(space)
+    }
+}
+
 /// A search that could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -343,6 +385,9 @@ impl Engine {
         let mut done: Vec<Record> = Vec::new();
         let mut replayed: HashSet<u64> = HashSet::new();
         let mut to_train: Vec<Candidate> = Vec::new();
+        // The first candidate of this batch trained for each key, whether it is trained now or
+        // was trained before a kill (replayed): later copies in the batch are its duplicates.
+        let mut trained_in_batch: HashMap<(Fingerprint, Fingerprint), u64> = HashMap::new();
         for (genome, origin) in proposals {
             let started = Instant::now();
             let candidate = self.prepare(genome, origin);
@@ -354,11 +399,14 @@ impl Engine {
                 .filter(|r| (r.fingerprint, r.backward_fingerprint) == key && r.formula == formula)
             {
                 // Finished before the process stopped: reuse, already in the journal.
+                if matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
+                    trained_in_batch.entry(key).or_insert(r.id);
+                }
                 replayed.insert(r.id);
                 done.push(r);
                 continue;
             }
-            let earlier_in_batch = to_train.iter().find(|c| c.key() == key).map(|c| c.id);
+            let earlier_in_batch = trained_in_batch.get(&key).copied();
             let outcome = if let Err(rejection) = prefilter(&candidate.compiled) {
                 Some((
                     Outcome::Rejected {
@@ -379,7 +427,10 @@ impl Engine {
                     r.seconds = started.elapsed().as_secs_f64();
                     done.push(r);
                 }
-                None => to_train.push(candidate),
+                None => {
+                    trained_in_batch.insert(key, candidate.id);
+                    to_train.push(candidate);
+                }
             }
         }
 

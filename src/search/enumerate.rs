@@ -65,6 +65,11 @@ impl Enumeration {
         }
     }
 
+    /// Most operations per graph.
+    pub fn max_ops(&self) -> usize {
+        self.max_ops
+    }
+
     /// The next candidate, or `None` when exhausted. For each distinct forward graph, the
     /// candidates are that graph with each of `space.backward.modes` in order. `space` must be
     /// the space the enumeration was created with.

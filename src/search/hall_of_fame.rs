@@ -79,6 +79,34 @@ impl HallOfFame {
         }
     }
 
+    /// Checks a hall of fame read from a run against the run's objectives: the same objectives
+    /// and one value per objective in every entry. On error, the field and what is wrong.
+    pub fn check(&self, objectives: &[Objective]) -> Result<(), (&'static str, String)> {
+        if self.objectives != objectives {
+            return Err((
+                "objectives",
+                format!(
+                    "objectives {:?} differ from the run's {objectives:?}",
+                    self.objectives
+                ),
+            ));
+        }
+        for e in self.top.iter().chain(&self.pareto) {
+            if e.values.len() != objectives.len() {
+                return Err((
+                    "values",
+                    format!(
+                        "entry #{} has {} values for {} objectives",
+                        e.id,
+                        e.values.len(),
+                        objectives.len()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The best entry, if any candidate was trained.
     pub fn best(&self) -> Option<&Entry> {
         self.top.first()

@@ -462,7 +462,7 @@ impl SearchSpace {
 }
 
 /// Line and column (1-based) of the first occurrence of `field:` in `text`, else 1:1.
-fn locate(text: &str, field: &str) -> (usize, usize) {
+pub(crate) fn locate(text: &str, field: &str) -> (usize, usize) {
     let pattern = format!("{field}:");
     let mut in_comment = false;
     for (i, line) in text.lines().enumerate() {

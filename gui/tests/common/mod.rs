@@ -55,7 +55,7 @@ pub fn tiny_space() -> SearchSpace {
 pub fn fixture_run(dir: &Path) -> Vec<Record> {
     let space = tiny_space();
     let config = RunConfig::new("fixture", space.clone(), 0, space.evaluations);
-    let mut run = Run::create(dir, config).expect("create the run");
+    let mut run = Run::create(dir, config, "test").expect("create the run");
     let state = EngineState::new(&space, 0);
     let mut engine = Engine::new(
         space.clone(),
