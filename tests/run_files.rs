@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ok, radact, TINY};
+use common::{ok, radact, runs_json, TINY};
 use radact::run::{RunLock, RunView, CHECKPOINT, CONFIG, JOURNAL};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -105,13 +105,7 @@ fn a_second_writer_is_refused_and_named_and_viewers_see_the_writer() {
             && message.contains("another radact search"),
         "{message}"
     );
-    let runs: Value = serde_json::from_str(&ok(&[
-        "runs",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-        "--json",
-    ]))
-    .unwrap();
+    let runs: Value = runs_json(tmp.path());
     assert_eq!(runs[0]["writer"]["command"], "another radact search");
     assert!(ok(&["runs", "--dir", tmp.path().to_str().unwrap()]).contains("live"));
     assert!(ok(&["inspect", dir.to_str().unwrap()]).contains("another radact search"));
@@ -188,13 +182,7 @@ fn damaged_run_files_are_reported_with_position_and_do_not_hide_other_runs() {
     }
     std::fs::remove_dir_all(&template).unwrap();
     // `radact runs` lists every run: the good one as usual, each damaged one with its reason.
-    let runs: Value = serde_json::from_str(&ok(&[
-        "runs",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-        "--json",
-    ]))
-    .unwrap();
+    let runs: Value = runs_json(tmp.path());
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), cases.len() + 1);
     assert_eq!(runs[0]["dir"], good.to_str().unwrap());

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{ok, radact, TINY};
+use common::{ok, radact, runs_json, TINY};
 
 fn events(stdout: &str) -> Vec<Value> {
     stdout
@@ -104,13 +104,7 @@ fn a_tiny_search_runs_end_to_end_and_is_reproducible_across_thread_counts() {
     assert_eq!(journal(&a), journal(&b));
 
     // `runs` and `inspect` see it.
-    let runs: Value = serde_json::from_str(&ok(&[
-        "runs",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-        "--json",
-    ]))
-    .unwrap();
+    let runs: Value = runs_json(tmp.path());
     assert_eq!(runs.as_array().unwrap().len(), 2);
     assert_eq!(runs[0]["state"], "finished");
     assert_eq!(runs[0]["trained"], 14);

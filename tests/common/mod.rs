@@ -25,3 +25,9 @@ pub fn ok(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// `radact runs --dir ROOT --json`, parsed.
+pub fn runs_json(root: &std::path::Path) -> serde_json::Value {
+    let text = ok(&["runs", "--dir", root.to_str().unwrap(), "--json"]);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
