@@ -322,3 +322,71 @@ fn twenty_sigkills_with_readers_running_end_with_the_uninterrupted_journal() {
         a.len()
     );
 }
+
+#[test]
+fn a_final_check_killed_midway_keeps_its_finished_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let space = tiny();
+    let config = RunConfig::new("final-check", space.clone(), 7, space.evaluations);
+    let mut run = Run::create(&dir, config, "test").unwrap();
+    let mut engine = run.engine(1).unwrap();
+    engine.run(&mut run, &mut |_| {}).unwrap();
+    let hall = engine.hall_of_fame();
+    // The rows a killed check had finished: the baseline relu, with accuracies no training
+    // gives, so that reuse is visible.
+    let seeds = space.final_check.seeds.len();
+    let kept = radact::search::final_check::Checked {
+        id: None,
+        formula: "relu(x)".into(),
+        backward: radact::grad::BackwardMode::Exact,
+        test_accuracy: vec![0.125; seeds],
+        median_test_accuracy: Some(0.125),
+        against: Vec::new(),
+    };
+    let partial = dir.join(radact::run::FINAL_CHECK_PARTIAL);
+    std::fs::write(&partial, ron::to_string(&vec![kept]).unwrap()).unwrap();
+    let report = run
+        .final_check_if_due(&hall)
+        .unwrap()
+        .expect("the check is due");
+    assert_eq!(report.baselines[0].formula, "relu(x)");
+    assert_eq!(
+        report.baselines[0].test_accuracy,
+        vec![0.125; seeds],
+        "kept row reused"
+    );
+    assert!(report
+        .candidates
+        .iter()
+        .all(|c| c.test_accuracy.iter().all(|a| *a > 0.3)));
+    assert!(
+        !partial.exists(),
+        "the partial file is removed once the report is saved"
+    );
+    assert_eq!(
+        RunView::open(&dir).unwrap().final_report().unwrap(),
+        Some(report.clone())
+    );
+
+    // Each trained row is handed over as soon as it is trained (what the partial file keeps).
+    let told = std::sync::Mutex::new(Vec::new());
+    let again = radact::search::final_check::final_check(&space, &hall, &[], &|row| {
+        told.lock().unwrap().push(row.formula.clone())
+    })
+    .unwrap();
+    let mut told = told.into_inner().unwrap();
+    let mut all: Vec<String> = again
+        .baselines
+        .iter()
+        .chain(&again.candidates)
+        .map(|c| c.formula.clone())
+        .collect();
+    told.sort();
+    all.sort();
+    assert_eq!(told, all);
+    assert_eq!(
+        again.candidates, report.candidates,
+        "candidates retrain identically"
+    );
+}

@@ -8,6 +8,7 @@
 //!   checkpoint.ron      the engine state after the last batch (written atomically)
 //!   hall_of_fame.ron    the best candidates and the Pareto front (written atomically)
 //!   final_check.ron     the retraining of the best candidates against the baselines
+//!   final_check.partial.ron   its rows while it runs (a killed check keeps them)
 //!   run.lock            held by the one process that writes the run, naming it
 //! ```
 //!
@@ -40,7 +41,7 @@ pub use listing::{list_runs, RunState, RunSummary};
 pub use lock::{Holder, LockError, RunLock};
 
 use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
-use crate::search::final_check::{final_check, FinalReport};
+use crate::search::final_check::{final_check, Checked, FinalReport};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Record;
 use crate::search::SearchSpace;
@@ -60,6 +61,8 @@ pub const CHECKPOINT: &str = "checkpoint.ron";
 pub const HALL_OF_FAME: &str = "hall_of_fame.ron";
 /// The final check.
 pub const FINAL_CHECK: &str = "final_check.ron";
+/// The rows of a final check still running (or killed before it ended).
+pub const FINAL_CHECK_PARTIAL: &str = "final_check.partial.ron";
 
 /// What defines a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -329,8 +332,25 @@ impl Run {
         if !self.final_check_due(hall)? {
             return Ok(None);
         }
-        let report = final_check(&self.config.space, hall)?;
+        // Rows of an earlier check killed before it ended are kept in a partial file.
+        let partial = self.dir.join(FINAL_CHECK_PARTIAL);
+        let done: Vec<Checked> =
+            read_optional(&partial, |_: &Vec<Checked>| Ok(()))?.unwrap_or_default();
+        let kept = std::sync::Mutex::new(done.clone());
+        let save_row = |row: &Checked| {
+            let mut rows = kept.lock().unwrap_or_else(|e| e.into_inner());
+            rows.push(row.clone());
+            // Best effort: a row that cannot be kept is trained again after a kill.
+            let _ = write_atomic(&partial, to_ron(&*rows).as_bytes());
+        };
+        let report = final_check(&self.config.space, hall, &done, &save_row)?;
         self.save_final_report(&report)?;
+        fs::remove_file(&partial)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(io_err(&partial))?;
         Ok(Some(report))
     }
 

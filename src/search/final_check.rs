@@ -80,7 +80,16 @@ fn test_accuracies(e: &Evaluation) -> Vec<f64> {
 }
 
 /// Retrains the top `space.final_check.top` of `hall` and the baselines on the check seeds.
-pub fn final_check(space: &SearchSpace, hall: &HallOfFame) -> Result<FinalReport, TrainError> {
+///
+/// Rows in `done` (from an earlier, interrupted check: same id, formula and backward) are not
+/// trained again; `on_row` is told each row as soon as it is trained, so that a caller can keep
+/// them (a killed final check then loses only the rows in flight).
+pub fn final_check(
+    space: &SearchSpace,
+    hall: &HallOfFame,
+    done: &[Checked],
+    on_row: &(dyn Fn(&Checked) + Sync),
+) -> Result<FinalReport, TrainError> {
     let cfg = &space.final_check;
     let mut task = space.task.clone();
     task.seeds = cfg.seeds.clone();
@@ -96,22 +105,38 @@ pub fn final_check(space: &SearchSpace, hall: &HallOfFame) -> Result<FinalReport
             jobs.push((Some(e.id), a));
         }
     }
-    let evaluations: Vec<Result<Evaluation, TrainError>> = jobs
+    let rows: Vec<Result<Checked, TrainError>> = jobs
         .par_iter()
-        .map(|(_, a)| trainer.evaluate(&a.compile()))
+        .map(|(id, act)| {
+            let formula = act.forward.to_string();
+            let earlier = done.iter().find(|c| {
+                c.id == *id
+                    && c.formula == formula
+                    && c.backward == act.backward
+                    && c.test_accuracy.len() == cfg.seeds.len()
+            });
+            if let Some(row) = earlier {
+                return Ok(Checked {
+                    against: Vec::new(),
+                    ..row.clone()
+                });
+            }
+            let acc = test_accuracies(&trainer.evaluate(&act.compile())?);
+            let row = Checked {
+                id: *id,
+                formula,
+                backward: act.backward.clone(),
+                median_test_accuracy: median(&acc),
+                test_accuracy: acc,
+                against: Vec::new(),
+            };
+            on_row(&row);
+            Ok(row)
+        })
         .collect();
-    let mut checked = Vec::with_capacity(jobs.len());
-    for ((id, act), evaluation) in jobs.into_iter().zip(evaluations) {
-        let acc = test_accuracies(&evaluation?);
-        checked.push(Checked {
-            id,
-            formula: act.forward.to_string(),
-            backward: act.backward,
-            median_test_accuracy: median(&acc),
-            test_accuracy: acc,
-            against: Vec::new(),
-        });
-    }
+    let mut checked = rows
+        .into_iter()
+        .collect::<Result<Vec<Checked>, TrainError>>()?;
     let candidates: Vec<Checked> = checked.split_off(n_baselines);
     let baselines = checked;
     let candidates = candidates
