@@ -623,6 +623,29 @@ mod tests {
     }
 
     #[test]
+    fn argument_positions_beyond_255_keep_their_order() {
+        // Edge positions were once `u8`: argument 256 came back as argument 0.
+        let args: Vec<String> = (0..300).map(|i| format!("{i}")).collect();
+        let text = format!("sum_n(x, {})", args.join(", "));
+        let g = parse(&text).unwrap();
+        let values: Vec<f32> = g
+            .args(g.root())
+            .into_iter()
+            .skip(1)
+            .map(|a| match g.node(a) {
+                crate::expr::graph::Node::Const(v) => v,
+                other => panic!("argument {other:?} is not a constant"),
+            })
+            .collect();
+        let want: Vec<f32> = (0..300).map(|i| i as f32).collect();
+        assert_eq!(values, want);
+        assert_eq!(g.eval_scalar(1.0), 1.0 + 299.0 * 300.0 / 2.0);
+        let printed = g.to_string();
+        assert!(printed.starts_with("sum_n(x, 0, 1, 2, "), "{printed}");
+        assert!(parse(&printed).unwrap().same_expression(&g));
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = format!("{}x{}", "(".repeat(5000), ")".repeat(5000));
         assert!(err(&text).message.contains("nested deeper"));
