@@ -181,6 +181,103 @@ impl Algorithm {
         }
     }
 
+    /// Checks a state read from a checkpoint against the run's space: the same algorithm with
+    /// the same settings, populations within their size, one score per objective for every
+    /// member, and an enumeration no larger than the space allows. On error says what is wrong.
+    pub fn validate(&self, space: &SearchSpace) -> Result<(), String> {
+        let objectives = space.objectives.len();
+        let check_members = |what: &str, members: &mut dyn Iterator<Item = &Member>| {
+            for m in members {
+                if m.scores.len() != objectives {
+                    return Err(format!(
+                        "{what} member {} has {} score(s), the space has {objectives} objective(s)",
+                        m.id,
+                        m.scores.len()
+                    ));
+                }
+            }
+            Ok(())
+        };
+        match (self, &space.algorithm) {
+            (
+                Algorithm::RegularizedEvolution {
+                    population,
+                    size,
+                    tournament,
+                },
+                AlgorithmConfig::RegularizedEvolution {
+                    population: want_size,
+                    tournament: want_tournament,
+                },
+            ) => {
+                if size != want_size || tournament != want_tournament {
+                    return Err(format!(
+                        "population {size} and tournament {tournament} differ from the space's \
+                         {want_size} and {want_tournament}"
+                    ));
+                }
+                if population.len() > *size {
+                    return Err(format!(
+                        "{} members alive in a population of {size}",
+                        population.len()
+                    ));
+                }
+                check_members("population", &mut population.iter())
+            }
+            (
+                Algorithm::Nsga2 {
+                    parents,
+                    children,
+                    size,
+                },
+                AlgorithmConfig::Nsga2 {
+                    population: want_size,
+                },
+            ) => {
+                if size != want_size {
+                    return Err(format!(
+                        "population {size} differs from the space's {want_size}"
+                    ));
+                }
+                if parents.len() > *size || children.len() >= *size {
+                    return Err(format!(
+                        "{} parents and {} children in a population of {size}",
+                        parents.len(),
+                        children.len()
+                    ));
+                }
+                check_members("parent", &mut parents.iter())?;
+                check_members("child", &mut children.iter())
+            }
+            (Algorithm::Random, AlgorithmConfig::Random) => Ok(()),
+            (Algorithm::Exhaustive { enumeration }, AlgorithmConfig::Exhaustive { max_ops }) => {
+                let want = Enumeration::new(space, *max_ops).max_ops();
+                if enumeration.max_ops() != want {
+                    return Err(format!(
+                        "enumeration of up to {} operations, the space allows {want}",
+                        enumeration.max_ops()
+                    ));
+                }
+                Ok(())
+            }
+            (state, _) => Err(format!(
+                "the state is for {}, the space uses {}",
+                state.name(),
+                Algorithm::new(space).name()
+            )),
+        }
+    }
+
+    /// The algorithm's name as space files write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Algorithm::RegularizedEvolution { .. } => "regularized_evolution",
+            Algorithm::Nsga2 { .. } => "nsga2",
+            Algorithm::Random => "random",
+            Algorithm::Exhaustive { .. } => "exhaustive",
+        }
+    }
+
     /// The members currently alive (population or parents), for display.
     pub fn members(&self) -> Vec<&Member> {
         match self {
@@ -203,18 +300,24 @@ fn child(a: &Member, b: Option<&Member>, space: &SearchSpace, rng: &mut ChaCha8R
     }
 }
 
+/// A member's main score; a member without scores (only in a hand-edited checkpoint) ranks last.
+fn main_score(m: &Member) -> f64 {
+    m.scores.first().copied().unwrap_or(f64::NEG_INFINITY)
+}
+
 /// Index of the best of `k` members drawn without replacement, by main score (ties: the
-/// younger, which is later in the population).
+/// younger, which is later in the population). `members` is not empty; `k` is at least 1 in a
+/// validated state, and a checkpoint's 0 counts as 1.
 fn tournament_winner(members: &[Member], k: usize, rng: &mut ChaCha8Rng) -> usize {
-    let picks = rand::seq::index::sample(rng, members.len(), k.min(members.len()));
+    let picks = rand::seq::index::sample(rng, members.len(), k.clamp(1, members.len()));
     picks
         .into_iter()
         .max_by(|&a, &b| {
-            members[a].scores[0]
-                .total_cmp(&members[b].scores[0])
+            main_score(&members[a])
+                .total_cmp(&main_score(&members[b]))
                 .then(a.cmp(&b))
         })
-        .expect("tournament of at least one")
+        .unwrap_or(0)
 }
 
 /// (front index, crowding distance) of each member.
@@ -318,5 +421,64 @@ mod tests {
             .map(|m| m.id)
             .collect();
         assert_eq!(kept, vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn hand_edited_checkpoint_states_propose_without_panicking_and_fail_validation() {
+        // A checkpoint edited to a tournament of 0, and members without scores: both once hit
+        // an `expect` and an index out of range.
+        let space = SearchSpace::default_space();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let population: VecDeque<Member> = (0..4).map(|i| member(i, Vec::new())).collect();
+        let mut a = Algorithm::RegularizedEvolution {
+            population,
+            size: 2,
+            tournament: 0,
+        };
+        assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
+        let e = a.validate(&space).unwrap_err();
+        assert!(e.contains("differ from the space"), "{e}");
+        let mut a = Algorithm::Nsga2 {
+            parents: vec![
+                member(0, vec![1.0]),
+                member(1, Vec::new()),
+                member(2, vec![0.5, 2.0]),
+            ],
+            children: Vec::new(),
+            size: 3,
+        };
+        assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
+        assert!(a.validate(&space).unwrap_err().contains("nsga2"));
+    }
+
+    #[test]
+    fn validate_accepts_a_new_state_and_names_what_is_wrong() {
+        let space = SearchSpace::default_space();
+        let AlgorithmConfig::RegularizedEvolution {
+            population,
+            tournament,
+        } = space.algorithm
+        else {
+            panic!("the default space uses regularized evolution")
+        };
+        assert_eq!(Algorithm::new(&space).validate(&space), Ok(()));
+        let objectives = space.objectives.len();
+        let a = Algorithm::RegularizedEvolution {
+            population: (0..2)
+                .map(|i| member(i, vec![0.5; objectives + 1]))
+                .collect(),
+            size: population,
+            tournament,
+        };
+        let e = a.validate(&space).unwrap_err();
+        assert!(e.contains("population member 0 has"), "{e}");
+        let a = Algorithm::RegularizedEvolution {
+            population: (0..population as u64 + 1)
+                .map(|i| member(i, vec![0.5; objectives]))
+                .collect(),
+            size: population,
+            tournament,
+        };
+        assert!(a.validate(&space).unwrap_err().contains("members alive"));
     }
 }

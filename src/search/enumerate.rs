@@ -90,6 +90,11 @@ impl Enumeration {
         Some(Activation::new(forward, modes[mode].clone()))
     }
 
+    /// Most operations per enumerated graph.
+    pub fn max_ops(&self) -> usize {
+        self.max_ops
+    }
+
     /// Candidates returned so far.
     pub fn position(&self) -> u64 {
         self.returned
