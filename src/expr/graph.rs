@@ -6,7 +6,7 @@
 //! arguments twice returns the existing node, so shared sub-expressions are shared by
 //! construction. Nodes are never removed; [`Graph::compact`] copies what the root reaches.
 
-use super::primitive::{Arity, Op};
+use super::primitive::{Arity, Op, MAX_ARGUMENTS};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -355,7 +355,7 @@ impl Arity {
         match self {
             Arity::Unary => n == 1,
             Arity::Binary => n == 2,
-            Arity::Nary => n >= 2,
+            Arity::Nary => (2..=MAX_ARGUMENTS).contains(&n),
         }
     }
 }
