@@ -6,8 +6,9 @@
 //!
 //! `cargo test --test fuzz_parsers` runs 128 cases a target; `RADACT_FUZZ_CASES=100000 cargo
 //! test --release --test fuzz_parsers -- --nocapture` runs a long campaign and prints the
-//! executions and time per target. Below them, the crashes that fuzzing found, each kept as a
-//! named regression test with its input.
+//! executions and time per target. Below them, the crashes found while building the fuzz
+//! targets (by the campaigns, or by probing the inputs they exercise), each kept as a named
+//! regression test with its input, run through the target.
 
 mod fuzz_targets;
 
@@ -248,6 +249,42 @@ fn journal_record_without_objective_values() {
     let emptied = regex_free_replace_all(&text, "\"objectives\":[", "]", "\"objectives\":[]");
     assert_ne!(emptied, text);
     journal(emptied.as_bytes());
+}
+
+#[test]
+fn formula_with_a_60000_term_operator_chain() {
+    // Overflowed the stack when the tree was lowered and dropped.
+    formula(vec!["x"; 60_000].join(" + ").as_bytes());
+    formula(vec!["x"; 60_000].join(" * ").as_bytes());
+}
+
+#[test]
+fn formula_prod_n_of_10000_arguments() {
+    // Its exact derivative has 10000 products of 9999 factors: a minute and gigabytes.
+    let start = Instant::now();
+    formula(format!("prod_n({})", vec!["sin(x)"; 10_000].join(", ")).as_bytes());
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+}
+
+#[test]
+fn activation_with_a_100000_node_chain() {
+    // Overflowed the stack when compared with its formula.
+    let chain: Vec<String> = (0..100_000)
+        .map(|i| format!("Op(op: \"neg\", args: [{i}])"))
+        .collect();
+    let forward = format!(
+        "(formula: \"x\", nodes: [Input, {}], root: 100000)",
+        chain.join(", ")
+    );
+    let text = String::from_utf8(seeds_of("activation").remove(0)).unwrap();
+    let start = text.find("forward: (").expect("an exported forward graph") + "forward: ".len();
+    let end =
+        start + text[start..].find("\n            ),").expect("its end") + "\n            )".len();
+    let edited = format!("{}{forward}{}", &text[..start], &text[end..]);
+    assert!(edited.contains("root: 100000"));
+    let e = radact::export::ExportedActivation::all_from_ron_str(&edited, "x.ron").unwrap_err();
+    assert!(e.to_string().contains("deeper than 200"), "{e}");
+    activation(edited.as_bytes());
 }
 
 /// Replaces every span from `open` to the next `close` (inclusive) by `by`.
