@@ -123,8 +123,14 @@ fn bad_input_exits_with_code_2_and_a_message() {
             "train-images-idx3-ubyte",
         ),
         (vec!["--act", "x", "--lr=-1"], "learning rate"),
-        (vec!["--act", "x", "--hidden", "8,0"], "width"),
-        (vec!["--act", "x", "--batch", "0"], "batch size"),
+        (
+            vec!["--act", "x", "--hidden", "8,0"],
+            "--hidden <WIDTHS>': 0 is not in 1..=4096",
+        ),
+        (
+            vec!["--act", "x", "--batch", "0"],
+            "--batch <SIZE>': 0 is not in 1..=8192",
+        ),
         (vec!["--act", "x", "--dataset", "cifar"], "cifar"),
         (
             vec!["--act", "x", "--epochs", "3", "--steps", "4"],

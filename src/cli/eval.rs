@@ -5,7 +5,11 @@ use crate::activation::Activation;
 use crate::expr::{parse, simplify};
 use crate::grad::BackwardMode;
 use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
 use serde::Serialize;
+
+/// Most points `--points` accepts (a typo must not print gigabytes).
+pub const MAX_POINTS: usize = 1_000_000;
 
 /// Arguments of `radact eval`.
 #[derive(Debug, clap::Args)]
@@ -25,8 +29,9 @@ pub struct EvalArgs {
     /// Last point of the range.
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     pub to: f32,
-    /// Number of points in the range.
-    #[arg(long, default_value_t = 101)]
+    /// Number of points in the range (at most 1000000).
+    #[arg(long, default_value_t = 101,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_POINTS as u64))]
     pub points: usize,
     /// Comma-separated points, instead of a range: --at=-1,0,0.5.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
@@ -65,8 +70,11 @@ fn points(args: &EvalArgs) -> Result<Vec<f32>, CliError> {
             "--from and --to must be finite numbers"
         )));
     }
-    if args.points == 0 {
-        return Err(input_error(anyhow!("--points must be at least 1")));
+    if !(1..=MAX_POINTS).contains(&args.points) {
+        return Err(input_error(anyhow!(
+            "--points must be in 1..={MAX_POINTS}, got {}",
+            args.points
+        )));
     }
     let n = args.points;
     let step = if n > 1 {

@@ -7,7 +7,9 @@ use crate::export::{pytorch, rust, ExportedActivation};
 use crate::run::{write_new, RunView};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Outcome;
+use crate::search::space::MAX_HALL_OF_FAME;
 use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
 use std::path::{Path, PathBuf};
 
 /// Output format of `radact export`.
@@ -27,7 +29,8 @@ pub struct ExportArgs {
     /// The run directory.
     pub run: PathBuf,
     /// Export the best K candidates by the main objective.
-    #[arg(long, conflicts_with = "id")]
+    #[arg(long, conflicts_with = "id",
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_HALL_OF_FAME as u64))]
     pub top: Option<usize>,
     /// Export the candidate with this id.
     #[arg(long)]

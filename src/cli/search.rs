@@ -4,8 +4,10 @@
 use super::{input_error, CliError};
 use crate::run::{default_name, Run, RunConfig};
 use crate::search::event::{Event, StopReason};
+use crate::search::space::MAX_EVALUATIONS;
 use crate::search::SearchSpace;
 use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -24,15 +26,15 @@ pub struct SearchArgs {
     /// Run directory, instead of runs/NAME.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Candidates to train (default: the space's `evaluations`).
-    #[arg(long)]
+    /// Candidates to train (default: the space's `evaluations`; at most 10000000).
+    #[arg(long, value_parser = evaluations())]
     pub budget: Option<usize>,
     /// Batches to run, each of the space's `batch` candidates (sets the budget to
     /// generations x batch).
-    #[arg(long, conflicts_with = "budget")]
+    #[arg(long, conflicts_with = "budget", value_parser = evaluations())]
     pub generations: Option<usize>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 1024). Results do not depend on it.
+    #[arg(long, value_parser = thread_count())]
     pub threads: Option<usize>,
     /// Seed of the search.
     #[arg(long, default_value_t = 0)]
@@ -47,12 +49,25 @@ pub struct SearchArgs {
 pub struct ResumeArgs {
     /// The run directory.
     pub run: PathBuf,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 1024).
+    #[arg(long, value_parser = thread_count())]
     pub threads: Option<usize>,
     /// Print one JSON event a line instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// The values `--budget` and `--generations` accept.
+fn evaluations() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=MAX_EVALUATIONS as u64)
+}
+
+/// The values `--threads` accepts.
+fn thread_count() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=MAX_THREADS as u64)
 }
 
 /// Loads `--space`: a file, a shipped space's name, or the default.
@@ -68,23 +83,25 @@ pub fn load_space(arg: Option<&str>) -> Result<SearchSpace, CliError> {
     }
 }
 
-fn threads(arg: Option<usize>) -> Result<usize, CliError> {
-    match arg {
-        Some(0) => Err(input_error(anyhow!("--threads must be at least 1"))),
-        Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-    }
+/// `--threads` (already in 1..=[`MAX_THREADS`]), or all cores.
+fn threads(arg: Option<usize>) -> usize {
+    arg.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Runs `radact search`.
 pub fn run(args: SearchArgs) -> Result<(), CliError> {
     let space = load_space(args.space.as_deref())?;
     let evaluations = match (args.budget, args.generations) {
-        (Some(0), _) | (_, Some(0)) => {
-            return Err(input_error(anyhow!("the budget must be at least 1")))
-        }
         (Some(b), _) => b,
-        (None, Some(g)) => g * space.batch,
+        (None, Some(g)) => g
+            .checked_mul(space.batch)
+            .filter(|&b| b <= MAX_EVALUATIONS)
+            .ok_or_else(|| {
+                input_error(anyhow!(
+                    "--generations {g} of {} candidates is more than {MAX_EVALUATIONS} candidates",
+                    space.batch
+                ))
+            })?,
         (None, None) => space.evaluations,
     };
     let name = args
@@ -102,13 +119,13 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| Path::new("runs").join(&name));
     let config = RunConfig::new(&name, space, args.seed, evaluations);
     let run = Run::create(&dir, config, "radact search").map_err(input_error)?;
-    drive(run, threads(args.threads)?, args.json)
+    drive(run, threads(args.threads), args.json)
 }
 
 /// Runs `radact resume`.
 pub fn resume(args: ResumeArgs) -> Result<(), CliError> {
     let run = Run::open(&args.run, "radact resume").map_err(input_error)?;
-    drive(run, threads(args.threads)?, args.json)
+    drive(run, threads(args.threads), args.json)
 }
 
 fn failure(e: impl Into<anyhow::Error>) -> CliError {

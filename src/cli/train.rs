@@ -12,8 +12,9 @@ use crate::export::ExportedActivation;
 use crate::train::{
     Budget, DatasetError, DatasetSpec, Evaluation, Init, NetworkConfig, OptimizerConfig,
     OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
-    DISTINCT_VALUES_CAP,
+    DISTINCT_VALUES_CAP, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS,
 };
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -52,6 +53,7 @@ pub struct TrainArgs {
         value_delimiter = ',',
         default_value = "64"
     )]
+    #[arg(value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_HIDDEN_WIDTH as u64))]
     pub hidden: Vec<usize>,
     /// Weight initialisation.
     #[arg(long, value_enum, default_value_t = InitArg::He)]
@@ -75,16 +77,19 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NORM")]
     pub clip_norm: Option<f32>,
     /// Examples per step.
-    #[arg(long, value_name = "SIZE", default_value_t = 64)]
+    #[arg(long, value_name = "SIZE", default_value_t = 64,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BATCH as u64))]
     pub batch: usize,
     /// Training length in passes over the training set.
-    #[arg(long, default_value_t = 100, conflicts_with = "steps")]
+    #[arg(long, default_value_t = 100, conflicts_with = "steps",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_EPOCHS))]
     pub epochs: u64,
     /// Training length in optimiser steps (instead of --epochs).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_STEPS))]
     pub steps: Option<u64>,
     /// Number of seeds (training runs).
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS as u64))]
     pub seeds: u64,
     /// First seed; the runs use seeds S, S+1, ...
     #[arg(long, value_name = "S", default_value_t = 0)]

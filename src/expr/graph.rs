@@ -1,11 +1,12 @@
 //! The expression graph: a DAG (on petgraph) over one input `x`, constants and primitive nodes.
 //!
-//! Edges run from an operation to its arguments and carry the argument position. Building goes
+//! Edges run from an operation to its arguments and carry the argument position (a `u32`, the
+//! width of petgraph's own edge index, so that no n-ary application can make it wrap). Building goes
 //! through [`Graph::apply`], which interns nodes: applying the same primitive to the same
 //! arguments twice returns the existing node, so shared sub-expressions are shared by
 //! construction. Nodes are never removed; [`Graph::compact`] copies what the root reaches.
 
-use super::primitive::{Arity, Op};
+use super::primitive::{Arity, Op, MAX_ARGUMENTS};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -44,7 +45,8 @@ enum Key {
 /// An activation expression: a DAG over the input `x` with one root (the output).
 #[derive(Clone, Debug)]
 pub struct Graph {
-    dag: DiGraph<Node, u8>,
+    /// Edges carry the argument position; `u32` like the edge index, so it cannot wrap.
+    dag: DiGraph<Node, u32>,
     input: NodeId,
     root: NodeId,
     interned: HashMap<KeyHash, Vec<NodeId>>,
@@ -135,8 +137,8 @@ impl Graph {
             return id;
         }
         let id = self.dag.add_node(Node::Op { op, params });
-        for (pos, &arg) in args.iter().enumerate() {
-            self.dag.add_edge(id, arg, pos as u8);
+        for (pos, arg) in (0u32..).zip(args) {
+            self.dag.add_edge(id, *arg, pos);
         }
         self.intern(key, id);
         id
@@ -144,7 +146,7 @@ impl Graph {
 
     /// The arguments of `id` in positional order (empty for inputs and constants).
     pub fn args(&self, id: NodeId) -> Vec<NodeId> {
-        let mut edges: Vec<(u8, NodeId)> = self
+        let mut edges: Vec<(u32, NodeId)> = self
             .dag
             .edges_directed(id, Direction::Outgoing)
             .map(|e| (*e.weight(), e.target()))
@@ -353,7 +355,7 @@ impl Arity {
         match self {
             Arity::Unary => n == 1,
             Arity::Binary => n == 2,
-            Arity::Nary => n >= 2,
+            Arity::Nary => (2..=MAX_ARGUMENTS).contains(&n),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! `cube`. Errors carry the line and column of the offending text.
 
 use super::graph::{Graph, NodeId, Params};
-use super::primitive::{lookup, nearest_name, Arity, Op};
+use super::primitive::{lookup, nearest_name, Arity, Op, MAX_ARGUMENTS};
 use std::fmt;
 
 /// A syntax error or an invalid formula, with its position (1-based line and column).
@@ -146,8 +146,10 @@ struct Parser<'t> {
     depth: usize,
 }
 
-/// Deepest nesting accepted, so that hostile input cannot overflow the stack.
-const MAX_NESTING: usize = 200;
+/// Deepest nesting accepted (brackets, calls, unary minus, powers, and operator chains such as
+/// `x + x + x`), so that hostile input cannot overflow the stack: also the deepest graph that a
+/// serialised node list may describe.
+pub const MAX_NESTING: usize = 200;
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -172,30 +174,40 @@ impl Parser<'_> {
     fn nest(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(self.err(format!("formula nested deeper than {MAX_NESTING} levels")));
+            return Err(self.err(format!(
+                "formula nested deeper than {MAX_NESTING} levels (brackets, calls or chained \
+                 operators; sum_n(a, b, ...) adds many terms without nesting)"
+            )));
         }
         Ok(())
     }
 
     fn expr(&mut self) -> Result<Ast, ParseError> {
         self.nest()?;
+        let entry = self.depth;
         let mut lhs = self.term()?;
         while let Tok::Sym(op @ ('+' | '-')) = *self.peek() {
             self.bump();
+            // Each operator of a chain deepens the (left-leaning) tree by one level, and the
+            // tree is walked recursively: `x + x + ... + x` counts as nesting too.
+            self.nest()?;
             let rhs = self.term()?;
             lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs));
         }
-        self.depth -= 1;
+        self.depth = entry - 1;
         Ok(lhs)
     }
 
     fn term(&mut self) -> Result<Ast, ParseError> {
+        let entry = self.depth;
         let mut lhs = self.unary()?;
         while let Tok::Sym(op @ ('*' | '/')) = *self.peek() {
             self.bump();
+            self.nest()?;
             let rhs = self.unary()?;
             lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs));
         }
+        self.depth = entry;
         Ok(lhs)
     }
 
@@ -449,6 +461,15 @@ impl Lowering<'_> {
                 ),
             ));
         }
+        if n_inputs > MAX_ARGUMENTS {
+            return Err(self.err(
+                positional[MAX_ARGUMENTS].pos,
+                format!(
+                    "`{}` takes at most {MAX_ARGUMENTS} arguments, got {n_inputs}",
+                    prim.name
+                ),
+            ));
+        }
         let extra = &positional[n_inputs..];
         if extra.len() > prim.params.len() {
             let msg = if prim.params.is_empty() {
@@ -623,10 +644,58 @@ mod tests {
     }
 
     #[test]
+    fn argument_positions_beyond_255_keep_their_order() {
+        // Edge positions were once `u8`: argument 256 came back as argument 0.
+        let args: Vec<String> = (0..300).map(|i| format!("{i}")).collect();
+        let text = format!("sum_n(x, {})", args.join(", "));
+        let g = parse(&text).unwrap();
+        let values: Vec<f32> = g
+            .args(g.root())
+            .into_iter()
+            .skip(1)
+            .map(|a| match g.node(a) {
+                crate::expr::graph::Node::Const(v) => v,
+                other => panic!("argument {other:?} is not a constant"),
+            })
+            .collect();
+        let want: Vec<f32> = (0..300).map(|i| i as f32).collect();
+        assert_eq!(values, want);
+        assert_eq!(g.eval_scalar(1.0), 1.0 + 299.0 * 300.0 / 2.0);
+        let printed = g.to_string();
+        assert!(printed.starts_with("sum_n(x, 0, 1, 2, "), "{printed}");
+        assert!(parse(&printed).unwrap().same_expression(&g));
+    }
+
+    #[test]
+    fn n_ary_arguments_are_limited() {
+        let args = |n: usize| vec!["sin(x)"; n].join(", ");
+        assert!(parse(&format!("prod_n({})", args(MAX_ARGUMENTS))).is_ok());
+        let text = format!("prod_n({})", args(MAX_ARGUMENTS + 1));
+        let e = err(&text);
+        assert_eq!(
+            e.column,
+            "prod_n(".len() + MAX_ARGUMENTS * "sin(x), ".len() + 1
+        );
+        assert!(
+            e.message
+                .contains("`prod_n` takes at most 1024 arguments, got 1025"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = format!("{}x{}", "(".repeat(5000), ")".repeat(5000));
         assert!(err(&text).message.contains("nested deeper"));
         let text = format!("{}x", "-".repeat(5000));
         assert!(err(&text).message.contains("nested deeper"));
+        // A long operator chain is a deep tree too: 60000 terms once overflowed the stack.
+        for op in [" + ", " - ", " * ", " / "] {
+            let text = vec!["x"; 60_000].join(op);
+            assert!(err(&text).message.contains("nested deeper"), "{op}");
+        }
+        let text = vec!["x"; 150].join(" + ");
+        assert_eq!(parse(&text).unwrap().eval_scalar(1.0), 150.0);
     }
 }

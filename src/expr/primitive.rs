@@ -20,9 +20,14 @@ pub enum Arity {
     Unary,
     /// Two arguments.
     Binary,
-    /// Two or more arguments.
+    /// Two or more arguments, at most [`MAX_ARGUMENTS`].
     Nary,
 }
+
+/// Most arguments of an n-ary primitive (`sum_n`, `prod_n`, `max_n`, `min_n`): the exact
+/// derivative of `prod_n` has a product of the other arguments per argument, so its size grows
+/// with the square of the count.
+pub const MAX_ARGUMENTS: usize = 1024;
 
 impl fmt::Display for Arity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,8 +14,8 @@
 //! is parsed; when both are present they must agree, so a hand edit of one is caught.
 
 use super::graph::{Graph, Node, NodeId};
-use super::parse::parse;
-use super::primitive::lookup;
+use super::parse::{parse, MAX_NESTING};
+use super::primitive::{lookup, MAX_ARGUMENTS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -85,6 +85,9 @@ impl TryFrom<GraphRecord> for Graph {
         }
         let mut g = Graph::new();
         let mut ids: Vec<NodeId> = Vec::with_capacity(r.nodes.len());
+        // Operations between each node and `x`, bounded like the parser's nesting: the graph
+        // algorithms recurse over depth.
+        let mut depths: Vec<usize> = Vec::with_capacity(r.nodes.len());
         for (i, node) in r.nodes.iter().enumerate() {
             let id = match node {
                 NodeRecord::Input => g.input(),
@@ -98,7 +101,11 @@ impl TryFrom<GraphRecord> for Graph {
                     if !prim.arity.accepts(args.len()) {
                         return Err(format!(
                             "node {i}: `{op}` takes {} argument(s), got {}",
-                            prim.arity,
+                            if args.len() > MAX_ARGUMENTS {
+                                format!("at most {MAX_ARGUMENTS}")
+                            } else {
+                                prim.arity.to_string()
+                            },
                             args.len()
                         ));
                     }
@@ -116,6 +123,7 @@ impl TryFrom<GraphRecord> for Graph {
                         p[k] = v;
                     }
                     let mut arg_ids = Vec::with_capacity(args.len());
+                    let mut depth = 0;
                     for &a in args {
                         if a >= i {
                             return Err(format!(
@@ -123,10 +131,19 @@ impl TryFrom<GraphRecord> for Graph {
                             ));
                         }
                         arg_ids.push(ids[a]);
+                        depth = depth.max(depths[a] + 1);
                     }
-                    g.apply_with(prim.op, p, &arg_ids)
+                    if depth > MAX_NESTING {
+                        return Err(format!(
+                            "node {i}: the graph is deeper than {MAX_NESTING} operations"
+                        ));
+                    }
+                    depths.push(depth);
+                    ids.push(g.apply_with(prim.op, p, &arg_ids));
+                    continue;
                 }
             };
+            depths.push(0);
             ids.push(id);
         }
         let root = *ids.get(r.root).ok_or_else(|| {
@@ -221,5 +238,33 @@ mod tests {
             let e = ron::from_str::<Graph>(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn deep_node_lists_are_rejected_not_a_stack_overflow() {
+        // A chain of 100000 negations once overflowed the stack in the recursive comparison
+        // with the formula.
+        let chain: Vec<String> = (0..100_000)
+            .map(|i| format!("Op(op: \"neg\", args: [{i}])"))
+            .collect();
+        let text = format!(
+            "(formula: \"x\", nodes: [Input, {}], root: 100000)",
+            chain.join(", ")
+        );
+        let e = ron::from_str::<Graph>(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("node 201: the graph is deeper than 200 operations"),
+            "{e}"
+        );
+        let chain: Vec<String> = (0..150)
+            .map(|i| format!("Op(op: \"neg\", args: [{i}])"))
+            .collect();
+        let formula = format!("{}x{}", "neg(".repeat(150), ")".repeat(150));
+        let text = format!(
+            "(formula: \"{formula}\", nodes: [Input, {}], root: 150)",
+            chain.join(", ")
+        );
+        let g = ron::from_str::<Graph>(&text).unwrap();
+        assert_eq!(g.eval_scalar(1.0), 1.0);
     }
 }

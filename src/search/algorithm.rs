@@ -314,18 +314,24 @@ fn child(a: &Member, b: Option<&Member>, space: &SearchSpace, rng: &mut ChaCha8R
     }
 }
 
+/// A member's main score; a member without scores (only in a hand-edited checkpoint) ranks last.
+fn main_score(m: &Member) -> f64 {
+    m.scores.first().copied().unwrap_or(f64::NEG_INFINITY)
+}
+
 /// Index of the best of `k` members drawn without replacement, by main score (ties: the
-/// younger, which is later in the population).
+/// younger, which is later in the population). `members` is not empty; `k` is at least 1 in a
+/// validated state, and a checkpoint's 0 counts as 1.
 fn tournament_winner(members: &[Member], k: usize, rng: &mut ChaCha8Rng) -> usize {
-    let picks = rand::seq::index::sample(rng, members.len(), k.min(members.len()));
+    let picks = rand::seq::index::sample(rng, members.len(), k.clamp(1, members.len()));
     picks
         .into_iter()
         .max_by(|&a, &b| {
-            members[a].scores[0]
-                .total_cmp(&members[b].scores[0])
+            main_score(&members[a])
+                .total_cmp(&main_score(&members[b]))
                 .then(a.cmp(&b))
         })
-        .expect("tournament of at least one")
+        .unwrap_or(0)
 }
 
 /// (front index, crowding distance) of each member.
@@ -429,5 +435,64 @@ mod tests {
             .map(|m| m.id)
             .collect();
         assert_eq!(kept, vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn hand_edited_checkpoint_states_propose_without_panicking_and_fail_validation() {
+        // A checkpoint edited to a tournament of 0, and members without scores: both once hit
+        // an `expect` and an index out of range.
+        let space = SearchSpace::default_space();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let population: VecDeque<Member> = (0..4).map(|i| member(i, Vec::new())).collect();
+        let mut a = Algorithm::RegularizedEvolution {
+            population,
+            size: 2,
+            tournament: 0,
+        };
+        assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
+        let e = a.check(&space).unwrap_err().1;
+        assert!(e.contains("configuration says"), "{e}");
+        let mut a = Algorithm::Nsga2 {
+            parents: vec![
+                member(0, vec![1.0]),
+                member(1, Vec::new()),
+                member(2, vec![0.5, 2.0]),
+            ],
+            children: Vec::new(),
+            size: 3,
+        };
+        assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
+        assert!(a.check(&space).unwrap_err().1.contains("nsga2"));
+    }
+
+    #[test]
+    fn check_accepts_a_new_state_and_names_what_is_wrong() {
+        let space = SearchSpace::default_space();
+        let AlgorithmConfig::RegularizedEvolution {
+            population,
+            tournament,
+        } = space.algorithm
+        else {
+            panic!("the default space uses regularized evolution")
+        };
+        assert_eq!(Algorithm::new(&space).check(&space), Ok(()));
+        let objectives = space.objectives.len();
+        let a = Algorithm::RegularizedEvolution {
+            population: (0..2)
+                .map(|i| member(i, vec![0.5; objectives + 1]))
+                .collect(),
+            size: population,
+            tournament,
+        };
+        let e = a.check(&space).unwrap_err().1;
+        assert!(e.contains("member 0 has"), "{e}");
+        let a = Algorithm::RegularizedEvolution {
+            population: (0..population as u64 + 1)
+                .map(|i| member(i, vec![0.5; objectives]))
+                .collect(),
+            size: population,
+            tournament,
+        };
+        assert!(a.check(&space).unwrap_err().1.contains("members alive"));
     }
 }

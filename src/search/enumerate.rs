@@ -65,11 +65,6 @@ impl Enumeration {
         }
     }
 
-    /// Most operations per graph.
-    pub fn max_ops(&self) -> usize {
-        self.max_ops
-    }
-
     /// The next candidate, or `None` when exhausted. For each distinct forward graph, the
     /// candidates are that graph with each of `space.backward.modes` in order. `space` must be
     /// the space the enumeration was created with.
@@ -93,6 +88,11 @@ impl Enumeration {
         let forward = walk.current.clone()?;
         self.returned += 1;
         Some(Activation::new(forward, modes[mode].clone()))
+    }
+
+    /// Most operations per enumerated graph.
+    pub fn max_ops(&self) -> usize {
+        self.max_ops
     }
 
     /// Candidates returned so far.

@@ -55,7 +55,12 @@ impl HallOfFame {
                     formula: r.formula.clone(),
                     backward: r.backward.clone(),
                     backward_formula: r.backward_formula.clone(),
-                    values: r.objectives.clone()?,
+                    // A record with another number of values (a hand-edited journal) cannot
+                    // be ranked with the others.
+                    values: r
+                        .objectives
+                        .clone()
+                        .filter(|v| !objectives.is_empty() && v.len() == objectives.len())?,
                     summary: evaluation.summary.clone(),
                 })
             })

@@ -47,7 +47,9 @@ pub fn crowding(points: &[Vec<f64>], front: &[usize]) -> Vec<f64> {
     if front.is_empty() {
         return distance;
     }
-    let dims = points[front[0]].len();
+    // Score vectors all have one entry per objective; a hand-edited file may break that, so
+    // only the dimensions every member has are compared.
+    let dims = front.iter().map(|&i| points[i].len()).min().unwrap_or(0);
     #[allow(clippy::needless_range_loop)] // `d` indexes the inner vectors, not `points`
     for d in 0..dims {
         let mut order: Vec<usize> = (0..front.len()).collect();
@@ -101,5 +103,15 @@ mod tests {
         assert!(d[0].is_infinite() && d[3].is_infinite());
         assert!(d[1].is_finite() && d[2].is_finite());
         assert!(d[2] > d[1], "{d:?}");
+    }
+
+    #[test]
+    fn crowding_of_ragged_score_vectors_compares_the_common_dimensions() {
+        // Score vectors of different lengths (a hand-edited checkpoint) once indexed out of range.
+        let p = vec![vec![0.0, 3.0], vec![1.0], vec![3.0, 0.0, 5.0]];
+        let d = crowding(&p, &[0, 1, 2]);
+        assert!(d[0].is_infinite() && d[2].is_infinite());
+        assert_eq!(d[1], 1.0);
+        assert_eq!(fronts(&p).concat().len(), 3);
     }
 }

@@ -5,7 +5,7 @@
 use crate::expr::primitive::{lookup, nearest_name};
 use crate::expr::Op;
 use crate::grad::BackwardMode;
-use crate::train::Task;
+use crate::train::{Task, MAX_SEEDS};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -240,6 +240,15 @@ pub struct SearchSpace {
     pub final_check: FinalCheckConfig,
 }
 
+/// Most candidates a search may train (`evaluations`, `--budget`).
+pub const MAX_EVALUATIONS: usize = 10_000_000;
+/// Largest population of the evolutionary algorithms.
+pub const MAX_POPULATION: usize = 100_000;
+/// Largest hall of fame.
+pub const MAX_HALL_OF_FAME: usize = 10_000;
+/// Most candidates the final check trains again, and most baselines it compares them with.
+pub const MAX_FINAL_CHECK: usize = 100;
+
 /// A space file that could not be loaded: where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum SpaceError {
@@ -390,10 +399,10 @@ impl SearchSpace {
                 population,
                 tournament,
             } => {
-                if population < 2 {
+                if !(2..=MAX_POPULATION).contains(&population) {
                     return fail(
                         "population",
-                        format!("population must be at least 2, got {population}"),
+                        format!("population must be in 2..={MAX_POPULATION}, got {population}"),
                     );
                 }
                 if tournament == 0 || tournament > population {
@@ -405,10 +414,12 @@ impl SearchSpace {
                     );
                 }
             }
-            AlgorithmConfig::Nsga2 { population } if population < 2 => {
+            AlgorithmConfig::Nsga2 { population }
+                if !(2..=MAX_POPULATION).contains(&population) =>
+            {
                 return fail(
                     "population",
-                    format!("population must be at least 2, got {population}"),
+                    format!("population must be in 2..={MAX_POPULATION}, got {population}"),
                 );
             }
             AlgorithmConfig::Exhaustive { max_ops } if max_ops == 0 || max_ops > 3 => {
@@ -437,8 +448,14 @@ impl SearchSpace {
                 "mutation weights must be >= 0 with a positive sum".into(),
             );
         }
-        if self.evaluations == 0 {
-            return fail("evaluations", "evaluations must be at least 1".into());
+        if !(1..=MAX_EVALUATIONS).contains(&self.evaluations) {
+            return fail(
+                "evaluations",
+                format!(
+                    "evaluations must be in 1..={MAX_EVALUATIONS}, got {}",
+                    self.evaluations
+                ),
+            );
         }
         if self.batch == 0 || self.batch > 1024 {
             return fail(
@@ -446,11 +463,37 @@ impl SearchSpace {
                 format!("batch must be in 1..=1024, got {}", self.batch),
             );
         }
-        if self.hall_of_fame == 0 {
-            return fail("hall_of_fame", "hall_of_fame must be at least 1".into());
+        if !(1..=MAX_HALL_OF_FAME).contains(&self.hall_of_fame) {
+            return fail(
+                "hall_of_fame",
+                format!(
+                    "hall_of_fame must be in 1..={MAX_HALL_OF_FAME}, got {}",
+                    self.hall_of_fame
+                ),
+            );
         }
-        if self.final_check.top > 0 && self.final_check.seeds.is_empty() {
+        let check = &self.final_check;
+        if check.top > 0 && check.seeds.is_empty() {
             return fail("final_check", "final_check needs seeds when top > 0".into());
+        }
+        if check.top > MAX_FINAL_CHECK || check.baselines.len() > MAX_FINAL_CHECK {
+            return fail(
+                "final_check",
+                format!(
+                    "final_check: at most {MAX_FINAL_CHECK} candidates (top) and baselines, got {} and {}",
+                    check.top,
+                    check.baselines.len()
+                ),
+            );
+        }
+        if check.seeds.len() > MAX_SEEDS {
+            return fail(
+                "final_check",
+                format!(
+                    "final_check: at most {MAX_SEEDS} seeds, got {}",
+                    check.seeds.len()
+                ),
+            );
         }
         for b in &self.final_check.baselines {
             if let Err(e) = crate::expr::parse(b) {
@@ -544,6 +587,22 @@ mod tests {
         );
         let e = error_of(|t| t.replacen("objectives: [", "objectives: [cost, ", 1));
         assert!(e.contains("listed twice"), "{e}");
+        let e = error_of(|t| t.replacen("batch: 8", "batch: 100000", 1));
+        assert!(e.contains("batch must be in 1..=1024, got 100000"), "{e}");
+        let e =
+            error_of(|t| t.replacen("evaluations: 200", "evaluations: 18446744073709551615", 1));
+        assert!(e.contains("evaluations must be in 1..=10000000"), "{e}");
+        let e = error_of(|t| t.replacen("hall_of_fame: ", "hall_of_fame: 9999999", 1));
+        assert!(e.contains("hall_of_fame must be in 1..=10000"), "{e}");
+        let e = error_of(|t| t.replacen("epochs(", "epochs(1000000", 1));
+        assert!(e.contains("epochs must be in 1..=100000"), "{e}");
+        let e = error_of(|t| t.replacen("hidden: [", "hidden: [100000, ", 1));
+        assert!(
+            e.contains("hidden layer width must be in 1..=4096, got 100000"),
+            "{e}"
+        );
+        let e = error_of(|t| t.replacen("population: ", "population: 1000000", 1));
+        assert!(e.contains("population must be in 2..=100000"), "{e}");
         let e = error_of(|t| format!("{t} trailing"));
         assert!(e.contains("space.ron:"), "{e}");
     }

@@ -16,6 +16,10 @@ const UNSIGNED_BYTE: u8 = 0x08;
 /// The first two bytes of a gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Largest IDX file accepted, compressed or decompressed: 1 GiB, twenty times Fashion-MNIST's
+/// training images, so that a gzip bomb or a corrupt header cannot claim many gigabytes.
+pub const MAX_IDX_BYTES: u64 = 1 << 30;
+
 /// An n-dimensional array of unsigned bytes read from an IDX file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdxArray {
@@ -48,16 +52,34 @@ pub enum IdxError {
 
 /// Reads an IDX file, decompressing it first if it is gzipped.
 pub fn read_idx(path: &Path) -> Result<IdxArray, IdxError> {
+    read_limited(path, MAX_IDX_BYTES)
+}
+
+/// [`read_idx`] with a size limit of `limit` bytes, compressed or decompressed.
+fn read_limited(path: &Path, limit: u64) -> Result<IdxArray, IdxError> {
     let io = |source| IdxError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let raw = std::fs::read(path).map_err(io)?;
+    let too_large = || IdxError::Format {
+        path: path.to_path_buf(),
+        message: format!("larger than the {limit}-byte limit"),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut raw = Vec::new();
+    file.take(limit + 1).read_to_end(&mut raw).map_err(io)?;
+    if raw.len() as u64 > limit {
+        return Err(too_large());
+    }
     let bytes = if raw.starts_with(&GZIP_MAGIC) {
         let mut out = Vec::new();
         GzDecoder::new(raw.as_slice())
+            .take(limit + 1)
             .read_to_end(&mut out)
             .map_err(io)?;
+        if out.len() as u64 > limit {
+            return Err(too_large());
+        }
         out
     } else {
         raw
@@ -139,6 +161,36 @@ mod tests {
         let a = parse_idx(&b).unwrap();
         assert_eq!(a.dims, vec![2, 1, 3]);
         assert_eq!(a.data, vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_size_limit() {
+        // Zeros compress about a thousandfold; reading must stop at the limit, not allocate
+        // what the stream expands to (with the real limit, 1 GiB).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.idx.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..4 {
+            std::io::Write::write_all(&mut gz, &zeros).unwrap();
+        }
+        std::io::Write::write_all(&mut gz, &[0]).unwrap();
+        gz.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
+        let e = read_limited(&path, 4 << 20).unwrap_err().to_string();
+        assert!(e.contains("larger than the 4194304-byte limit"), "{e}");
+        let mut plain = header(&[8]);
+        plain.extend_from_slice(&[7; 8]);
+        let path = dir.path().join("plain.idx");
+        std::fs::write(&path, &plain).unwrap();
+        assert!(read_limited(&path, 15)
+            .unwrap_err()
+            .to_string()
+            .contains("limit"));
+        assert_eq!(read_limited(&path, 16).unwrap().data, vec![7; 8]);
     }
 
     #[test]

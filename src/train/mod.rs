@@ -39,5 +39,6 @@ pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use score::{Evaluation, Metrics, Score, Spread, Status, Summary, DISTINCT_VALUES_CAP};
 pub use trainer::{
     distinct_values, evaluate, forward_cost_ns, Budget, Progress, Task, TrainError, Trainer,
-    MAX_WEIGHT, NOISE_LEVELS,
+    MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS, MAX_WEIGHT,
+    NOISE_LEVELS,
 };

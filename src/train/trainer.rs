@@ -87,23 +87,61 @@ impl Default for Task {
     }
 }
 
+/// Most examples per step (a typo such as `--batch 640000` would claim gigabytes).
+pub const MAX_BATCH: usize = 8192;
+/// Widest hidden layer.
+pub const MAX_HIDDEN_WIDTH: usize = 4096;
+/// Most hidden layers.
+pub const MAX_HIDDEN_LAYERS: usize = 16;
+/// Most epochs per seed.
+pub const MAX_EPOCHS: u64 = 100_000;
+/// Most optimiser steps per seed.
+pub const MAX_STEPS: u64 = 100_000_000;
+/// Most training seeds (runs) per task.
+pub const MAX_SEEDS: usize = 1000;
+
 impl Task {
-    /// Checks every setting; the message names the offending one.
+    /// Checks every setting, including the upper bounds ([`MAX_BATCH`], [`MAX_HIDDEN_WIDTH`],
+    /// [`MAX_HIDDEN_LAYERS`], [`MAX_EPOCHS`], [`MAX_STEPS`], [`MAX_SEEDS`]); the message names the
+    /// offending one.
     pub fn validate(&self) -> Result<(), TrainError> {
         let invalid = |m: String| Err(TrainError::InvalidTask(m));
-        if self.batch_size == 0 {
-            return invalid("batch size must be at least 1".into());
+        if !(1..=MAX_BATCH).contains(&self.batch_size) {
+            return invalid(format!(
+                "batch size must be in 1..={MAX_BATCH}, got {}",
+                self.batch_size
+            ));
         }
-        if let Some(w) = self.network.hidden.iter().find(|&&w| w == 0) {
-            return invalid(format!("hidden layer width must be at least 1, got {w}"));
+        if let Some(w) = self
+            .network
+            .hidden
+            .iter()
+            .find(|w| !(1..=MAX_HIDDEN_WIDTH).contains(*w))
+        {
+            return invalid(format!(
+                "hidden layer width must be in 1..={MAX_HIDDEN_WIDTH}, got {w}"
+            ));
+        }
+        if self.network.hidden.len() > MAX_HIDDEN_LAYERS {
+            return invalid(format!(
+                "at most {MAX_HIDDEN_LAYERS} hidden layers, got {}",
+                self.network.hidden.len()
+            ));
         }
         match self.budget {
-            Budget::Epochs(0) => return invalid("epochs must be at least 1".into()),
-            Budget::Steps(0) => return invalid("steps must be at least 1".into()),
+            Budget::Epochs(e) if !(1..=MAX_EPOCHS).contains(&e) => {
+                return invalid(format!("epochs must be in 1..={MAX_EPOCHS}, got {e}"))
+            }
+            Budget::Steps(s) if !(1..=MAX_STEPS).contains(&s) => {
+                return invalid(format!("steps must be in 1..={MAX_STEPS}, got {s}"))
+            }
             _ => {}
         }
-        if self.seeds.is_empty() {
-            return invalid("at least one seed is needed".into());
+        if self.seeds.is_empty() || self.seeds.len() > MAX_SEEDS {
+            return invalid(format!(
+                "between 1 and {MAX_SEEDS} seeds are needed, got {}",
+                self.seeds.len()
+            ));
         }
         self.optimizer.validate().map_err(TrainError::InvalidTask)
     }
