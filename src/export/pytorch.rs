@@ -22,6 +22,7 @@
 //! let code = pytorch::generate(&ExportedActivation::new("step", act));
 //! assert!(code.contains("class StepFunction(torch.autograd.Function):"));
 //! assert!(code.contains("class Step(torch.nn.Module):"));
+//! assert!(code.ends_with("ACTIVATIONS = (Step,)\n"));
 //! ```
 
 use super::name::Identifiers;
@@ -115,6 +116,18 @@ pub fn generate(record: &ExportedActivation) -> String {
 
 /// A Python module for several activations, sharing the helpers; repeated names are numbered
 /// (`Relu`, `Relu2`).
+///
+/// The module ends with `ACTIVATIONS`, the layer classes in the order of `records`, so a script
+/// can take the first one without knowing its name: `from best import ACTIVATIONS`.
 pub fn generate_all(records: &[ExportedActivation]) -> String {
-    python::generate_all(records, &TARGET)
+    let names: Vec<&str> = records.iter().map(ExportedActivation::name).collect();
+    let classes: Vec<String> = Identifiers::distinct(&names)
+        .into_iter()
+        .map(|i| format!("{},", i.camel))
+        .collect();
+    format!(
+        "{}\n\n# The layers of this module, in export order.\nACTIVATIONS = ({})\n",
+        python::generate_all(records, &TARGET),
+        classes.join(" ")
+    )
 }
