@@ -12,8 +12,8 @@
 //! `float32` and the results returned in their dtype, so every dtype gets radact's function
 //! (computing `f` in `float64` would differ from radact at jumps, where a constant such as 0.7
 //! is not the same number in the two dtypes). The code runs on PyTorch 1.13 and
-//! 2.x (static `forward`/`backward` with `ctx.save_for_backward`), inside `nn.Sequential`, on
-//! any device, and under `torch.jit.trace`; `tests/export_codegen.rs` runs it in real PyTorch.
+//! 2.x (static `forward`/`backward` with `ctx.save_for_backward`), inside `nn.Sequential` and
+//! under `torch.jit.trace`; `tests/export_codegen.rs` runs it in real PyTorch (on the CPU).
 //!
 //! ```
 //! use radact::activation::Activation;
