@@ -5,7 +5,8 @@
 //! The kill matrix injects faults through the engine's `Recorder` (the process "dies" after the
 //! k-th record, in the middle of a record, just before a checkpoint, in the middle of a
 //! checkpoint) for every k of a small run; the real-process test kills `radact search` /
-//! `radact resume` with SIGKILL at random moments while `radact inspect` and `radact runs` read
+//! `radact resume` with SIGKILL 20 times at random moments (a random number of candidates into
+//! each life of the process, plus a random delay) while `radact inspect` and `radact runs` read
 //! the run in a loop.
 
 mod common;
@@ -18,7 +19,7 @@ use radact::search::record::Record;
 use radact::search::SearchSpace;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -206,11 +207,11 @@ fn a_fault_at_any_record_or_checkpoint_resumes_to_the_uninterrupted_journal() {
     );
 }
 
-/// Starts `radact` with `args`, output discarded.
+/// Starts `radact` with `args`, its JSON events piped.
 fn spawn(args: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_radact"))
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
@@ -284,14 +285,27 @@ fn twenty_sigkills_with_readers_running_end_with_the_uninterrupted_journal() {
             command.extend([killed.to_str().unwrap(), "--threads", "2", "--json"]);
         }
         let mut child = spawn(&command);
-        let delay = Duration::from_millis(rng.gen_range(20..250));
-        std::thread::sleep(delay);
-        if kills < 20 && child.try_wait().unwrap().is_none() {
+        let mut events = BufReader::new(child.stdout.take().expect("piped")).lines();
+        // A random moment inside the run: after a few candidates (so that every life of the
+        // process makes progress, whatever the machine's speed), then 0 to 40 ms more, which
+        // lands in training, in a record, between records or in a checkpoint.
+        let wanted = rng.gen_range(1..=6);
+        let reached = kills < 20
+            && events
+                .by_ref()
+                .map_while(Result::ok)
+                .filter(|line| line.contains("\"event\":\"candidate\""))
+                .take(wanted)
+                .count()
+                == wanted;
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..40)));
+        if reached && child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
             child.wait().unwrap();
             kills += 1;
             continue;
         }
+        events.for_each(drop); // read to the end, so the process never blocks on a full pipe
         let status = child.wait().unwrap();
         assert!(status.success(), "attempt {attempt}: {status}");
         if RunView::open(&killed)

@@ -1,9 +1,11 @@
 //! Export from a finished run, import and train again: `radact export` in every format,
-//! `radact inspect FILE.ron`, `radact train --act-file`.
+//! `radact inspect FILE.ron`, `radact train --act-file`, and README's PyTorch training script on
+//! the PyTorch export, in real PyTorch.
 
 use serde_json::Value;
 
 mod common;
+mod support;
 
 use common::{ok, radact, TINY};
 
@@ -83,6 +85,14 @@ fn export_then_import_then_train() {
         py.contains("torch.autograd.Function") && py.contains("torch.nn.Module"),
         "{py}"
     );
+    readme_script_trains_with_the_export(&py);
+    let np = ok(&["export", run_s, "--format", "numpy"]);
+    assert!(
+        np.contains("def tiny_0(x):") && np.contains("def tiny_0_backward(x):"),
+        "{np}"
+    );
+    let jx = ok(&["export", run_s, "--format", "jax"]);
+    assert!(jx.contains("@jax.custom_vjp\ndef tiny_0(x):"), "{jx}");
 
     // A candidate that was not trained cannot be exported; an unknown id neither.
     let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
@@ -98,4 +108,41 @@ fn export_then_import_then_train() {
     let out = radact(&["export", run_s, "--id", "99999"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no candidate 99999"));
+}
+
+/// The Python block after README's "Using an export in PyTorch" heading.
+fn readme_script() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Using an export in PyTorch")
+        .nth(1)
+        .expect("README has the PyTorch section");
+    let block = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a python block in that section");
+    block.to_string()
+}
+
+/// Runs README's training script with `module` saved as `best.py`: the loss must fall.
+fn readme_script_trains_with_the_export(module: &str) {
+    let script = readme_script();
+    assert!(
+        script.lines().count() <= 10,
+        "README's script has more than ten lines:\n{script}"
+    );
+    let python = support::require(&["torch"]);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("best.py"), module).expect("write best.py");
+    let out = support::run_script(&python, dir.path(), &script, &[]);
+    let losses: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split("loss ").nth(1))
+        .map(|v| v.trim().parse().expect("a loss"))
+        .collect();
+    assert_eq!(losses.len(), 4, "{out}");
+    assert!(losses.iter().all(|l| l.is_finite()), "{out}");
+    assert!(losses[3] < losses[0], "the loss did not fall:\n{out}");
 }

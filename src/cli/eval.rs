@@ -33,8 +33,8 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 101,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_POINTS as u64))]
     pub points: usize,
-    /// Comma-separated points, instead of a range: --at=-1,0,0.5.
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
+    /// Comma-separated points, instead of a range: --at -1,0,0.5 (or --at=-1,0,0.5).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true,
           conflicts_with_all = ["from", "to", "points"])]
     pub at: Option<Vec<f32>>,
     /// Print one JSON object instead of a table.

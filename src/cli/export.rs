@@ -1,9 +1,9 @@
 //! `radact export`: writes the best candidates of a run (or one by id) as RON that
-//! `radact train --act-file` reads back, or as Rust or PyTorch code with the same forward and
-//! backward.
+//! `radact train --act-file` reads back, or as Rust, PyTorch, NumPy or JAX code with the same
+//! forward and backward.
 
 use super::{input_error, CliError};
-use crate::export::{pytorch, rust, ExportedActivation};
+use crate::export::{jax, numpy, pytorch, rust, ExportedActivation};
 use crate::run::{write_new, RunView};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Outcome;
@@ -21,6 +21,10 @@ pub enum Format {
     Rust,
     /// A `torch.autograd.Function` and an `nn.Module` per activation.
     Pytorch,
+    /// Vectorised NumPy functions for the forward and the backward multiplier.
+    Numpy,
+    /// A `jax.custom_vjp` function per activation.
+    Jax,
 }
 
 /// Arguments of `radact export`.
@@ -117,6 +121,8 @@ pub fn render(records: &[ExportedActivation], format: Format) -> String {
         (Format::Ron, many) => ExportedActivation::list_to_ron(many),
         (Format::Rust, many) => rust::generate_all(many),
         (Format::Pytorch, many) => pytorch::generate_all(many),
+        (Format::Numpy, many) => numpy::generate_all(many),
+        (Format::Jax, many) => jax::generate_all(many),
     }
 }
 

@@ -5,13 +5,14 @@
 
 pub mod eval;
 pub mod export;
+pub mod help;
 pub mod inspect;
 pub mod primitives;
 pub mod runs;
 pub mod search;
 pub mod train;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Search for neural-network activation functions, including flat and non-differentiable ones.
@@ -38,8 +39,12 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Show a run, an exported activation or a search space file.
     Inspect(inspect::InspectArgs),
-    /// Export the best candidates of a run as RON, Rust or PyTorch code.
+    /// Export the best candidates of a run as RON, Rust, PyTorch, NumPy or JAX code.
     Export(export::ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(help::CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
 }
 
 /// An error of a subcommand, classified by who must act on it.
@@ -86,14 +91,55 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),
+        Command::Completions(args) => help::completions(args, &mut Cli::command()),
+        Command::Man => help::man(Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let CliError::Input(err) | CliError::Failure(err) = &e {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {}", message(err));
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// already quotes (a `thiserror` variant written `"in the formula: {0}"` around its source) is
+/// not repeated.
+pub fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::Activation;
+
+    #[test]
+    fn an_error_position_is_printed_once() {
+        let err = anyhow::Error::from(Activation::parse("tanhh(x)", "exact").unwrap_err());
+        let text = message(&err);
+        assert_eq!(text.matches("line 1, column 1").count(), 1, "{text}");
+        assert!(text.contains("did you mean `tanh`"), "{text}");
+        let wrapped = err.context("in --act");
+        let text = message(&wrapped);
+        assert!(
+            text.starts_with("in --act: in the activation formula: line 1"),
+            "{text}"
+        );
+        assert_eq!(text.matches("line 1, column 1").count(), 1, "{text}");
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let chained = anyhow::Error::from(io).context("cannot open the run");
+        assert_eq!(message(&chained), "cannot open the run: no such file");
     }
 }

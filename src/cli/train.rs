@@ -118,6 +118,8 @@ pub enum InitArg {
     He,
     /// Xavier (Glorot) uniform.
     Xavier,
+    /// PyTorch's nn.Linear default: weights and biases uniform in +-1/sqrt(fan_in).
+    Torch,
 }
 
 /// `--optimizer` values.
@@ -169,6 +171,7 @@ impl TrainArgs {
                 init: match self.init {
                     InitArg::He => Init::He,
                     InitArg::Xavier => Init::Xavier,
+                    InitArg::Torch => Init::Torch,
                 },
                 normalize: self.normalize,
             },

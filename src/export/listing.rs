@@ -128,7 +128,11 @@ impl Listing {
         // Second pass: build the expressions of the remaining operations.
         let mut bindings = Vec::new();
         for &n in &order {
-            let Node::Op { op, params } = graph.node(n) else {
+            let Node::Op {
+                op,
+                params: all_params,
+            } = graph.node(n)
+            else {
                 continue;
             };
             if !matches!(values[&n], Value::Open) {
@@ -136,13 +140,17 @@ impl Listing {
             }
             let mut operands = graph.args(n).into_iter().map(|a| operand(&mut values, a));
             let k = kernel(op);
-            let params = params[..k.params().len()].to_vec();
+            let params = all_params[..k.params().len()].to_vec();
             let first = operands.next().unwrap_or(Expr::Const(0.0));
             let expr = if k.is_binary() {
-                operands.fold(first, |acc, b| Expr::Call {
-                    kernel: k,
-                    args: vec![acc, b],
-                    params: params.clone(),
+                operands.fold(first, |acc, b| match (acc, b) {
+                    // Leading constants of an n-ary primitive fold as the evaluator folds them.
+                    (Expr::Const(p), Expr::Const(q)) => Expr::Const(op.eval(&all_params, &[p, q])),
+                    (acc, b) => Expr::Call {
+                        kernel: k,
+                        args: vec![acc, b],
+                        params: params.clone(),
+                    },
                 })
             } else {
                 Expr::Call {
@@ -239,9 +247,14 @@ impl Expr {
     /// The expression as source text: kernels are called by name with `prefix`, variables are
     /// `v0`, `v1`, ..., constants are [`literal`]s. Rust and Python share this syntax.
     pub fn render(&self, prefix: &str) -> String {
+        self.render_with(prefix, &literal)
+    }
+
+    /// Like [`Expr::render`], with constants written by `number`.
+    pub fn render_with(&self, prefix: &str, number: &dyn Fn(f32) -> String) -> String {
         match self {
             Expr::Input => "x".to_string(),
-            Expr::Const(c) => literal(*c),
+            Expr::Const(c) => number(*c),
             Expr::Var(i) => format!("v{i}"),
             Expr::Call {
                 kernel,
@@ -250,8 +263,8 @@ impl Expr {
             } => {
                 let parts: Vec<String> = args
                     .iter()
-                    .map(|a| a.render(prefix))
-                    .chain(params.iter().map(|&p| literal(p)))
+                    .map(|a| a.render_with(prefix, number))
+                    .chain(params.iter().map(|&p| number(p)))
                     .collect();
                 format!("{prefix}{}({})", kernel.name, parts.join(", "))
             }
@@ -303,6 +316,8 @@ mod tests {
     fn constants_fold_and_nary_primitives_fold_left() {
         assert_eq!(lowered("exp(2) * x").1, "mul(7.389056, x)");
         assert_eq!(lowered("sum_n(x, sin(x), 3)").1, "add(add(x, sin(x)), 3.0)");
+        assert_eq!(lowered("sum_n(1, 2, x, 3)").1, "add(add(3.0, x), 3.0)");
+        assert_eq!(lowered("max_n(1, 2, x)").1, "max(2.0, x)");
         assert_eq!(lowered("exp(1000)").1, "3.4028235e38");
         assert_eq!(lowered("x").1, "x");
         assert_eq!(lowered("zero(x)").1, "zero(x)");

@@ -1,9 +1,11 @@
 //! Taking activations home: the RON export record ([`ExportedActivation`]) that
-//! `radact train --act-file` reads back, and code generation for Rust ([`rust`]) and PyTorch
-//! ([`pytorch`]) with the same forward and backward as radact.
+//! `radact train --act-file` reads back, and code generation for Rust ([`rust`]), PyTorch
+//! ([`pytorch`]), NumPy ([`numpy`]) and JAX ([`jax`]) with the same forward and backward as
+//! radact.
 //!
-//! Both generators lower the forward graph and the derived backward multiplier with one
-//! traversal (`listing.rs`) and spell each primitive from one table (`kernel.rs`) that mirrors
+//! Every generator lowers the forward graph and the derived backward multiplier with one
+//! traversal (`listing.rs`) and spells each primitive from one table (`kernel.rs`; the three
+//! Python generators share one body per primitive and the module layout, `python.rs`) that mirrors
 //! radact's kernels operation for operation, so generated code computes what radact computes:
 //! protection constants, saturation of ±inf to ±`f32::MAX`, `heaviside(0) = 1`, `sign(0) = 0`,
 //! round half to even, NaN handling.
@@ -22,9 +24,12 @@
 
 mod error;
 mod helper;
+pub mod jax;
 mod kernel;
 mod listing;
 mod name;
+pub mod numpy;
+mod python;
 pub mod pytorch;
 mod record;
 pub mod rust;

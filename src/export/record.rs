@@ -470,6 +470,18 @@ mod tests {
     }
 
     #[test]
+    fn the_task_keeps_pytorch_initialisation() {
+        let mut task = Task::default();
+        task.network.init = crate::train::Init::Torch;
+        let act = Activation::parse("relu", "exact").unwrap();
+        let record = ExportedActivation::new("relu", act).with_task(task.clone());
+        let text = record.to_ron();
+        assert!(text.contains("init: torch"), "{text}");
+        let back = ExportedActivation::from_ron_str(&text, "relu.ron").unwrap();
+        assert_eq!(back.task(), Some(&task));
+    }
+
+    #[test]
     fn same_function_tolerates_rewriting_only() {
         let p = |t: &str| expr::parse(t).unwrap();
         assert!(same_function(&p("2 * x"), &p("x + x")));

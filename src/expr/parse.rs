@@ -333,12 +333,41 @@ fn parse_ast(text: &str) -> Result<Ast, ParseError> {
 }
 
 /// Parses a formula in `x` into a graph whose root is the formula's value.
+///
+/// A formula that is only the name of a one-argument primitive means that primitive applied to
+/// `x` with its default parameters, as in PyTorch's `nn.ReLU`: `relu` reads as `relu(x)`,
+/// `deadzone` as `deadzone(x, 0.5)`. Inside a larger formula a bare name stays an error
+/// (`tanh + 1` is more likely a typo than `tanh(x) + 1`).
 pub fn parse(text: &str) -> Result<Graph, ParseError> {
     let mut g = Graph::new();
     let x = g.input();
-    let root = parse_into(text, &[("x", x)], &mut g)?;
+    let ast = bare_name_as_call(parse_ast(text)?);
+    let vars = [("x", x)];
+    let root = Lowering {
+        text,
+        vars: &vars,
+        graph: &mut g,
+    }
+    .lower(&ast)?;
     g.set_root(root);
     Ok(g)
+}
+
+/// `name` alone, for a one-argument primitive, as `name(x)`; any other tree unchanged.
+fn bare_name_as_call(ast: Ast) -> Ast {
+    match ast {
+        Ast::Var(name, p)
+            if name != "x" && lookup(&name).is_some_and(|prim| prim.arity == Arity::Unary) =>
+        {
+            let x = Arg {
+                name: None,
+                value: Ast::Var("x".to_string(), p),
+                pos: p,
+            };
+            Ast::Call(name, p, vec![x])
+        }
+        other => other,
+    }
 }
 
 /// Parses `text` into `graph` with the given variables bound to nodes, and returns the node of
@@ -397,10 +426,14 @@ impl Lowering<'_> {
                     }
                     _ => {
                         let known: Vec<&str> = self.vars.iter().map(|(v, _)| *v).collect();
+                        let hint = match nearest_name(name) {
+                            Some(n) => format!("; did you mean `{n}`?"),
+                            None => String::new(),
+                        };
                         Err(self.err(
                             *p,
                             format!(
-                                "unknown variable `{name}` (the variables are {}; constants pi and e)",
+                                "unknown variable `{name}` (the variables are {}; constants pi and e{hint})",
                                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
                             ),
                         ))
@@ -597,6 +630,33 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_unary_name_is_applied_to_x() {
+        for (bare, call) in [
+            ("relu", "relu(x)"),
+            (" tanh ", "tanh(x)"),
+            ("silu", "swish(x)"),
+            ("step", "heaviside(x)"),
+            ("deadzone", "deadzone(x, 0.5)"),
+        ] {
+            let g = parse(bare).unwrap_or_else(|e| panic!("{bare}: {e}"));
+            let want = parse(call).unwrap();
+            assert_eq!(g.to_string(), want.to_string(), "{bare}");
+            for v in [-2.0, -0.3, 0.0, 0.4, 3.0] {
+                assert_eq!(g.eval_scalar(v), want.eval_scalar(v), "{bare} at {v}");
+            }
+        }
+        assert_eq!(parse("x").unwrap().to_string(), "x");
+        assert_eq!(parse("pi").unwrap().eval_scalar(1.0), std::f32::consts::PI);
+        let e = err("relu + 1");
+        assert_eq!(e.column, 1);
+        assert!(e.message.contains("is a function"), "{}", e.message);
+        assert!(err("max").message.contains("is a function"));
+        let e = err("relus");
+        assert!(e.message.contains("unknown variable"), "{}", e.message);
+        assert!(e.message.contains("did you mean `relu`?"), "{}", e.message);
+    }
+
+    #[test]
     fn x_squared_reads_as_square() {
         let g = parse("x^2").unwrap();
         assert_eq!(g.ops(), vec![Op::Square]);
@@ -632,6 +692,7 @@ mod tests {
         assert!(e.message.contains("not a finite"), "{}", e.message);
         assert!(err("y + 1").message.contains("unknown variable `y`"));
         assert!(err("tanh + 1").message.contains("is a function"));
+        assert!(err("add").message.contains("is a function"));
         assert!(err("x # 2").message.contains("unexpected character"));
         assert!(err("quantize(x, 1)").message.contains("outside"));
         assert!(err("quantize(x, 2.5)").message.contains("integer"));

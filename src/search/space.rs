@@ -545,6 +545,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_space_can_ask_for_pytorch_initialisation() {
+        let text = DEFAULT_SPACE.replacen("init: he", "init: torch", 1);
+        assert_ne!(text, DEFAULT_SPACE);
+        let s = SearchSpace::from_ron(&text, "space.ron").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.task.network.init, crate::train::Init::Torch);
+        let e = error_of(|t| t.replacen("init: he", "init: pytorch", 1));
+        assert!(e.contains("pytorch"), "{e}");
+    }
+
     fn error_of(edit: impl Fn(&str) -> String) -> String {
         let text = edit(DEFAULT_SPACE);
         assert_ne!(text, DEFAULT_SPACE, "the edit changed nothing");

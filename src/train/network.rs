@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// Rows per chunk when running inference on a large set (bounds temporary memory).
 const INFERENCE_CHUNK: usize = 1024;
 
-/// How the weights are initialised (biases start at zero).
+/// How the weights and biases are initialised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Init {
@@ -35,6 +35,10 @@ pub enum Init {
     He,
     /// Xavier (Glorot) uniform: `U(-a, a)` with `a = sqrt(6 / (fan_in + fan_out))`.
     Xavier,
+    /// PyTorch's default for `nn.Linear`: weights and biases `U(-a, a)` with
+    /// `a = 1 / sqrt(fan_in)` (Kaiming uniform with `a = sqrt(5)`, as `reset_parameters` does).
+    /// He and Xavier start the biases at zero; this one draws them too.
+    Torch,
 }
 
 /// The shape and set-up of the network.
@@ -138,7 +142,7 @@ impl Mlp {
         for pair in widths.windows(2) {
             let (fan_in, fan_out) = (pair[0], pair[1]);
             let weight = initial_weights(config.init, fan_in, fan_out, rng);
-            let bias = vec![0.0f32; fan_out];
+            let bias = initial_biases(config.init, fan_in, fan_out, rng);
             layers.push(Layer {
                 weight: device.try_tensor_from_vec(weight.clone(), (fan_in, fan_out))?,
                 bias: device.try_tensor_from_vec(bias.clone(), (fan_out,))?,
@@ -367,7 +371,23 @@ fn initial_weights(init: Init, fan_in: usize, fan_out: usize, rng: &mut impl Rng
             let uniform = Uniform::new_inclusive(-a, a);
             (0..n).map(|_| uniform.sample(rng)).collect()
         }
+        Init::Torch => torch_uniform(fan_in, n, rng),
     }
+}
+
+/// Draws the `fan_out` biases of a layer: zero, except for [`Init::Torch`].
+fn initial_biases(init: Init, fan_in: usize, fan_out: usize, rng: &mut impl Rng) -> Vec<f32> {
+    match init {
+        Init::He | Init::Xavier => vec![0.0; fan_out],
+        Init::Torch => torch_uniform(fan_in, fan_out, rng),
+    }
+}
+
+/// `n` draws from PyTorch's `nn.Linear` default, `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`.
+fn torch_uniform(fan_in: usize, n: usize, rng: &mut impl Rng) -> Vec<f32> {
+    let a = 1.0 / (fan_in.max(1) as f32).sqrt();
+    let uniform = Uniform::new_inclusive(-a, a);
+    (0..n).map(|_| uniform.sample(rng)).collect()
 }
 
 #[cfg(test)]
@@ -403,6 +423,45 @@ mod tests {
         assert!(xavier.iter().all(|w| w.abs() <= a));
         let var = xavier.iter().map(|w| w * w).sum::<f32>() / xavier.len() as f32;
         assert!((var - a * a / 3.0).abs() < 0.001, "Xavier variance {var}");
+    }
+
+    #[test]
+    fn torch_initialisation_draws_weights_and_biases_within_one_over_sqrt_fan_in() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let (fan_in, fan_out) = (64, 200);
+        let w = initial_weights(Init::Torch, fan_in, fan_out, &mut rng);
+        let b = initial_biases(Init::Torch, fan_in, fan_out, &mut rng);
+        let a = 1.0 / (fan_in as f32).sqrt();
+        assert_eq!((w.len(), b.len()), (fan_in * fan_out, fan_out));
+        for (what, v, tol) in [("weights", &w, 0.0005f32), ("biases", &b, 0.004)] {
+            assert!(v.iter().all(|x| x.abs() <= a), "{what} outside +-{a}");
+            let mean = v.iter().sum::<f32>() / v.len() as f32;
+            let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / v.len() as f32;
+            // U(-a, a) has variance a^2 / 3 (0.00521 for fan_in 64).
+            assert!((var - a * a / 3.0).abs() < tol, "{what} variance {var}");
+            assert!(
+                mean.abs() < 4.0 * (a * a / 3.0 / v.len() as f32).sqrt(),
+                "{what} mean {mean}"
+            );
+            let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(max > 0.95 * a, "{what} do not fill the range: max {max}");
+        }
+        assert!(initial_biases(Init::He, fan_in, 5, &mut rng)
+            .iter()
+            .all(|&x| x == 0.0));
+        let config = NetworkConfig {
+            hidden: vec![16],
+            init: Init::Torch,
+            normalize: false,
+        };
+        let op = ActivationOp::new(&Activation::parse("relu(x)", "exact").unwrap().compile());
+        let net = Mlp::new(&config, 8, 3, op, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let bound = |fan_in: usize| 1.0 / (fan_in as f32).sqrt();
+        for (i, fan_in) in [(0, 8), (1, 8), (2, 16), (3, 16)] {
+            let p = &net.parameters()[i];
+            assert!(p.iter().all(|x| x.abs() <= bound(fan_in)), "parameter {i}");
+            assert!(p.iter().any(|&x| x != 0.0), "parameter {i} is all zero");
+        }
     }
 
     #[test]
