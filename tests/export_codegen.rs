@@ -818,39 +818,23 @@ fn generated_pytorch_runs_in_real_pytorch_and_matches_the_evaluator() {
         let record = &recs[*i];
         let (f, g) = expected(record, &x);
         let what = format!("#{i} {}", labels[*i]);
-        check_pair(
-            (&mut f32_f, &mut f32_g),
-            &format!("{what} float32"),
-            &r["float32"],
-            &f,
-            &g,
-            0.5,
-            &x,
-            &Domain::float32(&recs[*i], &x),
-            1e-6,
-        );
-        check_pair(
-            (&mut f64_f, &mut f64_g),
-            &format!("{what} float64"),
-            &r["float64"],
-            &f,
-            &g,
-            0.5,
-            &x,
-            &Domain::float32(&recs[*i], &x),
-            1e-6,
-        );
-        check_pair(
-            (&mut traced_f, &mut traced_g),
-            &format!("{what} traced"),
-            &r["traced"],
-            &f,
-            &g,
-            0.5,
-            &x,
-            &Domain::float32(&recs[*i], &x),
-            1e-6,
-        );
+        for (tag, tallies) in [
+            ("float32", (&mut f32_f, &mut f32_g)),
+            ("float64", (&mut f64_f, &mut f64_g)),
+            ("traced", (&mut traced_f, &mut traced_g)),
+        ] {
+            check_pair(
+                tallies,
+                &format!("{what} {tag}"),
+                &r[tag],
+                &f,
+                &g,
+                0.5,
+                &x,
+                &Domain::float32(&recs[*i], &x),
+                1e-6,
+            );
+        }
         for (tag, tol) in [("float32", 1e-5), ("float64", 1e-5)] {
             let s = &r[tag]["sequential"];
             let z = values(&s["z"]);
