@@ -1,45 +1,11 @@
-//! [`ExportPanel`]: writes the selected candidates to a file as radact's RON export records
-//! (which `radact train --act-file` reads back), Rust code or a PyTorch module, with the
-//! library's exporters ([`radact::export`]).
+//! [`ExportPanel`]: writes the selected candidates to a file in one of the library's export
+//! formats ([`radact::export::Format`]: RON records that `radact train --act-file` reads back,
+//! Rust, PyTorch, NumPy or JAX code).
 
 use crate::row::Row;
-use radact::export::{pytorch, rust, ExportedActivation};
+use radact::export::{ExportedActivation, Format};
 use radact::run::{write_new, RunConfig};
 use std::path::{Path, PathBuf};
-
-/// An export format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// RON export records.
-    Ron,
-    /// Rust source: forward, backward and slice functions.
-    Rust,
-    /// A Python module with a `torch.autograd.Function` and an `nn.Module` per activation.
-    PyTorch,
-}
-
-impl Format {
-    /// Every format, in menu order.
-    pub const ALL: [Format; 3] = [Format::Ron, Format::Rust, Format::PyTorch];
-
-    /// Name in the menu.
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::Ron => "RON",
-            Format::Rust => "Rust",
-            Format::PyTorch => "PyTorch",
-        }
-    }
-
-    /// File extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Ron => "ron",
-            Format::Rust => "rs",
-            Format::PyTorch => "py",
-        }
-    }
-}
 
 /// The export records of `rows`, named `<run> #<id>` and carrying their scores, the task they
 /// were scored on and their origin.
@@ -69,15 +35,6 @@ pub fn records(
             Ok(exported)
         })
         .collect()
-}
-
-/// The text of `records` in `format`.
-pub fn render(records: &[ExportedActivation], format: Format) -> String {
-    match format {
-        Format::Ron => ExportedActivation::list_to_ron(records),
-        Format::Rust => rust::generate_all(records),
-        Format::PyTorch => pytorch::generate_all(records),
-    }
 }
 
 /// What the user asked for in the export panel.
@@ -126,7 +83,7 @@ impl ExportPanel {
         }
         let base = run_dir.map_or_else(|| PathBuf::from("."), |d| d.join("exports"));
         self.path = base
-            .join(format!("selected.{}", self.format.extension()))
+            .join(self.format.file_name("selected"))
             .display()
             .to_string();
     }
@@ -155,7 +112,7 @@ impl ExportPanel {
             if path.as_os_str().is_empty() {
                 return Err("choose a file to export to".to_string());
             }
-            let text = render(&records(rows, config, run_dir)?, self.format);
+            let text = self.format.render(&records(rows, config, run_dir)?);
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -172,6 +172,19 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     let code = std::fs::read_to_string(dir.join("exports").join("selected.py")).unwrap();
     assert!(code.contains("torch.autograd.Function"), "{code}");
     assert!(code.contains(&format!("fixture #{}", chosen.id)), "{code}");
+
+    // NumPy and JAX modules go next to it, under their own names.
+    for (label, file, marker) in [
+        ("NumPy", "selected_numpy.py", "import numpy"),
+        ("JAX", "selected_jax.py", "jax.custom_vjp"),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.get_by_label("Export 1 selected").click();
+        h.step();
+        let code = std::fs::read_to_string(dir.join("exports").join(file)).unwrap();
+        assert!(code.contains(marker), "{label}: {code}");
+    }
     assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
 
     // Every input widget on screen has an accessible name (what `get_by_label` finds).

@@ -3,7 +3,7 @@
 //! forward and backward.
 
 use super::{input_error, CliError};
-use crate::export::{jax, numpy, pytorch, rust, ExportedActivation};
+use crate::export::{ExportedActivation, Format};
 use crate::run::{write_new, RunView};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Outcome;
@@ -12,19 +12,11 @@ use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use std::path::{Path, PathBuf};
 
-/// Output format of `radact export`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Readable RON: formula, graph, backward mode, derived backward, scores, task, provenance.
-    Ron,
-    /// Self-contained Rust functions for the forward and the backward multiplier.
-    Rust,
-    /// A `torch.autograd.Function` and an `nn.Module` per activation.
-    Pytorch,
-    /// Vectorised NumPy functions for the forward and the backward multiplier.
-    Numpy,
-    /// A `jax.custom_vjp` function per activation.
-    Jax,
+/// The values of `--format`: the library's export formats by name.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name))
+        .map(|name| name.parse::<Format>().expect("a listed format name"))
 }
 
 /// Arguments of `radact export`.
@@ -40,7 +32,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub id: Option<u64>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Ron)]
+    #[arg(long, default_value = "ron", value_parser = format_parser())]
     pub format: Format,
     /// Output file (default: standard output). Written atomically; an existing file is kept
     /// unless `--force`.
@@ -114,23 +106,11 @@ pub fn select(
         .collect()
 }
 
-/// Renders export records in a format.
-pub fn render(records: &[ExportedActivation], format: Format) -> String {
-    match (format, records) {
-        (Format::Ron, [one]) => one.to_ron(),
-        (Format::Ron, many) => ExportedActivation::list_to_ron(many),
-        (Format::Rust, many) => rust::generate_all(many),
-        (Format::Pytorch, many) => pytorch::generate_all(many),
-        (Format::Numpy, many) => numpy::generate_all(many),
-        (Format::Jax, many) => jax::generate_all(many),
-    }
-}
-
 /// Runs `radact export`.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let run = RunView::open(&args.run).map_err(input_error)?;
     let records = select(&run, args.top, args.id)?;
-    let text = render(&records, args.format);
+    let text = args.format.render(&records);
     match &args.output {
         Some(path) => {
             write_new(path, text.as_bytes(), args.force).map_err(|e| {

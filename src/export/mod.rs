@@ -23,6 +23,7 @@
 //! ```
 
 mod error;
+mod format;
 mod helper;
 pub mod jax;
 mod kernel;
@@ -36,5 +37,6 @@ pub mod rust;
 mod rust_support;
 
 pub use error::ExportError;
+pub use format::Format;
 pub use name::Identifiers;
 pub use record::{ExportedActivation, Provenance, RADACT_VERSION};
