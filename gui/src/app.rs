@@ -42,8 +42,6 @@ struct OpenRun {
     proposed: u64,
     finished: Option<StopReason>,
     final_report: Option<FinalReport>,
-    /// Following: the first journal read is done (later growth means another writer).
-    caught_up: bool,
     /// Following: the process writing the run, if another one holds its lock.
     writer: Option<Holder>,
     /// What ended the last search of this app on it.
@@ -59,7 +57,6 @@ impl OpenRun {
             proposed: 0,
             finished: None,
             final_report: None,
-            caught_up: false,
             writer: None,
             outcome: None,
         }
@@ -380,7 +377,6 @@ impl RadactApp {
             }
             FollowUpdate::Rows(rows) => self.population.insert(rows),
             FollowUpdate::Writer(writer) => run.writer = writer,
-            FollowUpdate::CaughtUp => run.caught_up = true,
             FollowUpdate::Checkpoint {
                 trained,
                 proposed,

@@ -36,8 +36,6 @@ pub enum FollowUpdate {
     Writer(Option<Holder>),
     /// The final check was written.
     FinalCheck(Box<FinalReport>),
-    /// The first pass over the run is done: what follows was written after opening.
-    CaughtUp,
     /// The run could not be read; following stopped.
     Failed(String),
 }
@@ -126,7 +124,6 @@ fn follow(
     let (checkpoint_path, final_path) = (dir.join(CHECKPOINT), dir.join(FINAL_CHECK));
     let (mut checkpoint_seen, mut final_seen) = (None, None);
     let mut writer_seen: Option<Option<Holder>> = None;
-    let mut first = true;
     while !stop.load(Ordering::SeqCst) {
         let writer = run.writer();
         if writer_seen.as_ref() != Some(&writer) {
@@ -168,9 +165,6 @@ fn follow(
                     return Ok(());
                 }
             }
-        }
-        if std::mem::take(&mut first) && !send(FollowUpdate::CaughtUp) {
-            return Ok(());
         }
         let mut waited = Duration::ZERO;
         while waited < interval && !stop.load(Ordering::SeqCst) {
