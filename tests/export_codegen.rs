@@ -922,28 +922,22 @@ fn generated_numpy_matches_the_evaluator() {
     for (i, r) in &results {
         let (f, g) = expected(&recs[*i], &x);
         let what = format!("#{i} {}", labels[*i]);
-        check_pair(
-            (&mut f32_f, &mut f32_g),
-            &format!("{what} float32"),
-            &r["float32"],
-            &f,
-            &g,
-            1.0,
-            &x,
-            &Domain::float32(&recs[*i], &x),
-            1e-6,
-        );
-        check_pair(
-            (&mut f64_f, &mut f64_g),
-            &format!("{what} float64"),
-            &r["float64"],
-            &f,
-            &g,
-            1.0,
-            &x,
-            &Domain::float32(&recs[*i], &x),
-            1e-6,
-        );
+        for (tag, tallies) in [
+            ("float32", (&mut f32_f, &mut f32_g)),
+            ("float64", (&mut f64_f, &mut f64_g)),
+        ] {
+            check_pair(
+                tallies,
+                &format!("{what} {tag}"),
+                &r[tag],
+                &f,
+                &g,
+                1.0,
+                &x,
+                &Domain::float32(&recs[*i], &x),
+                1e-6,
+            );
+        }
     }
     println!("NumPy {version}: {} activations", recs.len());
     for (name, t) in [
