@@ -34,6 +34,16 @@ pub struct Holder {
 }
 
 impl Holder {
+    /// A holder whose lock file says nothing readable yet (it is being written).
+    fn unknown() -> Holder {
+        Holder {
+            pid: 0,
+            host: "unknown host".into(),
+            command: "a process starting up".into(),
+            since: "now".into(),
+        }
+    }
+
     fn this_process(command: &str) -> Holder {
         Holder {
             pid: std::process::id(),
@@ -114,12 +124,7 @@ impl RunLock {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(TryLockError::WouldBlock) => {
-                    let holder = read_holder(&mut file).unwrap_or_else(|| Holder {
-                        pid: 0,
-                        host: "unknown host".into(),
-                        command: "an unknown process".into(),
-                        since: "an unknown time".into(),
-                    });
+                    let holder = read_holder(&mut file).unwrap_or_else(Holder::unknown);
                     return Err(LockError::Held {
                         dir: dir.to_path_buf(),
                         holder,
@@ -160,12 +165,9 @@ pub fn holder(dir: &Path) -> Option<Holder> {
             let _ = file.unlock();
             None
         }
-        Err(TryLockError::WouldBlock) => Some(read_holder(&mut file).unwrap_or_else(|| Holder {
-            pid: 0,
-            host: "unknown host".into(),
-            command: "a process starting up".into(),
-            since: "now".into(),
-        })),
+        Err(TryLockError::WouldBlock) => {
+            Some(read_holder(&mut file).unwrap_or_else(Holder::unknown))
+        }
         Err(TryLockError::Error(_)) => None,
     }
 }

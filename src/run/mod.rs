@@ -285,15 +285,11 @@ impl Run {
             .map_err(io_err(&journal_path))?;
         journal::repair(&journal_path, &journal).map_err(io_err(&journal_path))?;
         sync_dir(dir).map_err(io_err(dir))?;
-        let run = Run {
+        Ok(Run {
             view,
             journal,
             _lock: lock,
-        };
-        // Fail now, not after a batch of training, if a record or the checkpoint is damaged.
-        run.view.records()?;
-        run.view.checkpoint()?;
-        Ok(run)
+        })
     }
 
     /// The read-only view of this run.

@@ -38,40 +38,6 @@ pub struct FinalReport {
     pub candidates: Vec<Checked>,
 }
 
-impl FinalReport {
-    /// Checks a report read from a run: one accuracy per seed and one test per baseline in
-    /// every row. On error, the field and what is wrong.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
-        for c in self.baselines.iter().chain(&self.candidates) {
-            if c.test_accuracy.len() != self.seeds.len() {
-                return Err((
-                    "test_accuracy",
-                    format!(
-                        "`{}` has {} accuracies for {} seeds",
-                        c.formula,
-                        c.test_accuracy.len(),
-                        self.seeds.len()
-                    ),
-                ));
-            }
-        }
-        for c in &self.candidates {
-            if c.against.len() != self.baselines.len() {
-                return Err((
-                    "against",
-                    format!(
-                        "`{}` has {} tests for {} baselines",
-                        c.formula,
-                        c.against.len(),
-                        self.baselines.len()
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
 fn test_accuracies(e: &Evaluation) -> Vec<f64> {
     e.seeds
         .iter()
@@ -157,6 +123,38 @@ pub fn final_check(
 }
 
 impl FinalReport {
+    /// Checks a report read from a run: one accuracy per seed and one test per baseline in
+    /// every row. On error, the field and what is wrong.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for c in self.baselines.iter().chain(&self.candidates) {
+            if c.test_accuracy.len() != self.seeds.len() {
+                return Err((
+                    "test_accuracy",
+                    format!(
+                        "`{}` has {} accuracies for {} seeds",
+                        c.formula,
+                        c.test_accuracy.len(),
+                        self.seeds.len()
+                    ),
+                ));
+            }
+        }
+        for c in &self.candidates {
+            if c.against.len() != self.baselines.len() {
+                return Err((
+                    "against",
+                    format!(
+                        "`{}` has {} tests for {} baselines",
+                        c.formula,
+                        c.against.len(),
+                        self.baselines.len()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A plain-text table: one row per baseline and candidate.
     pub fn table(&self) -> String {
         let mut out = format!(
