@@ -20,7 +20,6 @@
 //! ```
 
 pub mod activation;
-pub mod cli;
 pub mod expr;
 pub mod grad;
 

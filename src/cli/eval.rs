@@ -1,9 +1,9 @@
 //! `radact eval`: prints an activation `f(x)` and its backward multiplier `g(x)` at points.
 
 use super::{input_error, CliError};
-use crate::activation::Activation;
-use crate::expr::{parse, simplify};
-use crate::grad::BackwardMode;
+use radact::activation::Activation;
+use radact::expr::{parse, simplify};
+use radact::grad::BackwardMode;
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use serde::Serialize;

@@ -3,11 +3,11 @@
 //! forward and backward.
 
 use super::{input_error, CliError};
-use crate::export::{ExportedActivation, Format};
-use crate::run::{write_new, RunView};
-use crate::search::hall_of_fame::HallOfFame;
-use crate::search::record::Outcome;
-use crate::search::space::MAX_HALL_OF_FAME;
+use radact::export::{ExportedActivation, Format};
+use radact::run::{write_new, RunView};
+use radact::search::hall_of_fame::HallOfFame;
+use radact::search::record::Outcome;
+use radact::search::space::MAX_HALL_OF_FAME;
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use std::path::{Path, PathBuf};

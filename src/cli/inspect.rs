@@ -2,8 +2,8 @@
 //! exported activation file, or a search space file.
 
 use super::{input_error, CliError};
-use crate::run::{RunView, CONFIG};
-use crate::search::SearchSpace;
+use radact::run::{RunView, CONFIG};
+use radact::search::SearchSpace;
 use anyhow::anyhow;
 use std::path::PathBuf;
 
@@ -71,7 +71,7 @@ fn print_space(space: &SearchSpace) {
 }
 
 fn inspect_run(run: &RunView) -> Result<(), CliError> {
-    let fail = |e: crate::run::RunError| CliError::Failure(e.into());
+    let fail = |e: radact::run::RunError| CliError::Failure(e.into());
     let config = run.config();
     println!("run {} ({})", config.name, run.dir().display());
     println!(

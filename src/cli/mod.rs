@@ -123,7 +123,7 @@ pub fn message(err: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
+    use radact::activation::Activation;
 
     #[test]
     fn an_error_position_is_printed_once() {

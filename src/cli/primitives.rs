@@ -1,8 +1,8 @@
 //! `radact primitives`: lists the primitive catalogue and the named backward rules.
 
 use super::CliError;
-use crate::expr::primitive::{ParamSpec, CATALOGUE};
-use crate::grad::rules::RULES;
+use radact::expr::primitive::{ParamSpec, CATALOGUE};
+use radact::grad::rules::RULES;
 use serde::Serialize;
 
 /// Arguments of `radact primitives`.
@@ -114,9 +114,9 @@ pub fn run(args: PrimitivesArgs) -> Result<(), CliError> {
     );
     for p in CATALOGUE {
         let args = match p.arity {
-            crate::expr::Arity::Unary => "x",
-            crate::expr::Arity::Binary => "a, b",
-            crate::expr::Arity::Nary => "a1, a2, ...",
+            radact::expr::Arity::Unary => "x",
+            radact::expr::Arity::Binary => "a, b",
+            radact::expr::Arity::Nary => "a1, a2, ...",
         };
         let mut head = signature(p.name, args, p.params);
         if !p.aliases.is_empty() {

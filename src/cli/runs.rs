@@ -1,7 +1,7 @@
 //! `radact runs`: lists the runs in a directory with their progress and best candidate.
 
 use super::{input_error, CliError};
-use crate::run::{list_runs, RunState};
+use radact::run::{list_runs, RunState};
 use std::path::PathBuf;
 
 /// Arguments of `radact runs`.

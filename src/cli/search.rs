@@ -2,10 +2,10 @@
 //! on a terminal or one JSON event a line with `--json`, then the final check.
 
 use super::{input_error, CliError};
-use crate::run::{default_name, Run, RunConfig};
-use crate::search::event::{Event, StopReason};
-use crate::search::space::MAX_EVALUATIONS;
-use crate::search::SearchSpace;
+use radact::run::{default_name, Run, RunConfig};
+use radact::search::event::{Event, StopReason};
+use radact::search::space::MAX_EVALUATIONS;
+use radact::search::SearchSpace;
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressStyle};

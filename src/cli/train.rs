@@ -7,9 +7,9 @@
 //! ```
 
 use super::{input_error, CliError};
-use crate::activation::Activation;
-use crate::export::ExportedActivation;
-use crate::train::{
+use radact::activation::Activation;
+use radact::export::ExportedActivation;
+use radact::train::{
     Budget, DatasetError, DatasetSpec, Evaluation, Init, NetworkConfig, OptimizerConfig,
     OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
     DISTINCT_VALUES_CAP, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS,
