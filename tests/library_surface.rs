@@ -9,7 +9,15 @@ use std::process::Command;
 fn dependency_names(package: &str, extra: &[&str]) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(&cargo)
-        .args(["tree", "--locked", "--offline", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .args(["--format", "{p}", "-p", package])
         .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -38,9 +46,15 @@ const FRONT_END_CRATES: [&str; 6] = [
 #[test]
 fn the_library_without_the_cli_feature_has_no_front_end_crates() {
     let names = dependency_names("radact", &["--no-default-features"]);
-    assert!(names.iter().any(|n| n == "dfdx"), "the tree lists dfdx: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "dfdx"),
+        "the tree lists dfdx: {names:?}"
+    );
     for front_end in FRONT_END_CRATES {
-        assert!(!names.iter().any(|n| n == front_end), "radact's library builds {front_end}");
+        assert!(
+            !names.iter().any(|n| n == front_end),
+            "radact's library builds {front_end}"
+        );
     }
 }
 
@@ -48,15 +62,24 @@ fn the_library_without_the_cli_feature_has_no_front_end_crates() {
 fn the_command_line_tool_has_them() {
     let names = dependency_names("radact", &[]);
     for front_end in ["clap", "indicatif", "ctrlc"] {
-        assert!(names.iter().any(|n| n == front_end), "the CLI lacks {front_end}");
+        assert!(
+            names.iter().any(|n| n == front_end),
+            "the CLI lacks {front_end}"
+        );
     }
 }
 
 #[test]
 fn the_desktop_app_builds_the_library_without_them() {
     let names = dependency_names("radact-gui", &[]);
-    assert!(names.iter().any(|n| n == "radact"), "radact-gui depends on radact: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "radact"),
+        "radact-gui depends on radact: {names:?}"
+    );
     for front_end in ["clap", "clap_complete", "clap_mangen", "indicatif", "ctrlc"] {
-        assert!(!names.iter().any(|n| n == front_end), "radact-gui builds {front_end}");
+        assert!(
+            !names.iter().any(|n| n == front_end),
+            "radact-gui builds {front_end}"
+        );
     }
 }

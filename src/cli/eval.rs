@@ -1,11 +1,11 @@
 //! `radact eval`: prints an activation `f(x)` and its backward multiplier `g(x)` at points.
 
 use super::{input_error, CliError};
+use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
 use radact::activation::Activation;
 use radact::expr::{parse, simplify};
 use radact::grad::BackwardMode;
-use anyhow::anyhow;
-use clap::builder::RangedU64ValueParser;
 use serde::Serialize;
 
 /// Most points `--points` accepts (a typo must not print gigabytes).

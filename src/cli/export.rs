@@ -3,13 +3,13 @@
 //! forward and backward.
 
 use super::{input_error, CliError};
+use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
 use radact::export::{ExportedActivation, Format};
 use radact::run::{write_new, RunView};
 use radact::search::hall_of_fame::HallOfFame;
 use radact::search::record::Outcome;
 use radact::search::space::MAX_HALL_OF_FAME;
-use anyhow::anyhow;
-use clap::builder::RangedU64ValueParser;
 use std::path::{Path, PathBuf};
 
 /// The values of `--format`: the library's export formats by name.

@@ -2,9 +2,9 @@
 //! exported activation file, or a search space file.
 
 use super::{input_error, CliError};
+use anyhow::anyhow;
 use radact::run::{RunView, CONFIG};
 use radact::search::SearchSpace;
-use anyhow::anyhow;
 use std::path::PathBuf;
 
 /// Arguments of `radact inspect`.

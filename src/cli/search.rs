@@ -2,13 +2,13 @@
 //! on a terminal or one JSON event a line with `--json`, then the final check.
 
 use super::{input_error, CliError};
+use anyhow::anyhow;
+use clap::builder::RangedU64ValueParser;
+use indicatif::{ProgressBar, ProgressStyle};
 use radact::run::{default_name, Run, RunConfig};
 use radact::search::event::{Event, StopReason};
 use radact::search::space::MAX_EVALUATIONS;
 use radact::search::SearchSpace;
-use anyhow::anyhow;
-use clap::builder::RangedU64ValueParser;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;

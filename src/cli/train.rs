@@ -7,6 +7,9 @@
 //! ```
 
 use super::{input_error, CliError};
+use clap::builder::RangedU64ValueParser;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use radact::activation::Activation;
 use radact::export::ExportedActivation;
 use radact::train::{
@@ -14,9 +17,6 @@ use radact::train::{
     OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
     DISTINCT_VALUES_CAP, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS,
 };
-use clap::builder::RangedU64ValueParser;
-use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -194,7 +194,7 @@ impl TrainArgs {
 /// Classifies a training error: bad settings or data are the user's to fix (exit 2).
 fn classify(e: TrainError) -> CliError {
     match e {
-        TrainError::InvalidTask(_) => input_error(e),
+        TrainError::InvalidTask(_) | TrainError::Optimizer(_) => input_error(e),
         TrainError::Dataset(DatasetError::Digits { .. }) => CliError::Failure(e.into()),
         TrainError::Dataset(_) => input_error(e),
         TrainError::Network(_) | TrainError::Thread(_) => CliError::Failure(e.into()),

@@ -93,18 +93,27 @@ impl fmt::Display for Format {
     }
 }
 
+/// A name that is not an export format's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown export format `{0}` (one of {names})", names = Format::names().join(", "))]
+pub struct UnknownFormat(pub String);
+
+impl Format {
+    /// The formats' names, in [`Format::ALL`] order.
+    pub fn names() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.name()).collect()
+    }
+}
+
 impl FromStr for Format {
-    type Err = String;
+    type Err = UnknownFormat;
 
     /// A format by its name (`pytorch`) or label (`PyTorch`), in any case.
-    fn from_str(s: &str) -> Result<Format, String> {
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         Format::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s) || f.label().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown export format `{s}` (one of {})", names.join(", "))
-            })
+            .ok_or_else(|| UnknownFormat(s.to_string()))
     }
 }
 
@@ -135,7 +144,7 @@ mod tests {
         let names: std::collections::HashSet<String> =
             Format::ALL.iter().map(|f| f.file_name("best")).collect();
         assert_eq!(names.len(), Format::ALL.len(), "one file name per format");
-        let err = "onnx".parse::<Format>().unwrap_err();
+        let err = "onnx".parse::<Format>().unwrap_err().to_string();
         assert!(err.contains("onnx") && err.contains("pytorch"), "{err}");
     }
 }

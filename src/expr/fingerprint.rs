@@ -38,12 +38,22 @@ impl From<Fingerprint> for String {
     }
 }
 
+/// Text that is not a fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("fingerprint `{text}` is not 16 hex digits: {source}")]
+pub struct FingerprintError {
+    /// The text read.
+    pub text: String,
+    /// Why it is not a hexadecimal `u64`.
+    pub source: std::num::ParseIntError,
+}
+
 impl TryFrom<String> for Fingerprint {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        u64::from_str_radix(&s, 16)
+    type Error = FingerprintError;
+    fn try_from(text: String) -> Result<Self, FingerprintError> {
+        u64::from_str_radix(&text, 16)
             .map(Fingerprint)
-            .map_err(|e| format!("fingerprint `{s}` is not 16 hex digits: {e}"))
+            .map_err(|source| FingerprintError { text, source })
     }
 }
 

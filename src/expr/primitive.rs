@@ -54,20 +54,52 @@ pub struct ParamSpec {
     pub integer: bool,
 }
 
+/// A parameter value outside what its [`ParamSpec`] allows.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// NaN or infinite.
+    #[error("parameter `{name}` must be finite")]
+    NotFinite {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// Below the minimum or above the maximum.
+    #[error("parameter `{name}` = {value} is outside [{min}, {max}]")]
+    OutOfRange {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: f32,
+        /// Smallest allowed value.
+        min: f32,
+        /// Largest allowed value.
+        max: f32,
+    },
+    /// Not a whole number where one is required.
+    #[error("parameter `{name}` must be an integer")]
+    NotInteger {
+        /// The parameter.
+        name: &'static str,
+    },
+}
+
 impl ParamSpec {
-    /// Checks a value against the bounds; the message says what is allowed.
-    pub fn check(&self, value: f32) -> Result<(), String> {
+    /// Checks a value against the bounds; the error says what is allowed.
+    pub fn check(&self, value: f32) -> Result<(), ParamError> {
+        let name = self.name;
         if !value.is_finite() {
-            return Err(format!("parameter `{}` must be finite", self.name));
+            return Err(ParamError::NotFinite { name });
         }
         if value < self.min || value > self.max {
-            return Err(format!(
-                "parameter `{}` = {value} is outside [{}, {}]",
-                self.name, self.min, self.max
-            ));
+            return Err(ParamError::OutOfRange {
+                name,
+                value,
+                min: self.min,
+                max: self.max,
+            });
         }
         if self.integer && value != value.trunc() {
-            return Err(format!("parameter `{}` must be an integer", self.name));
+            return Err(ParamError::NotInteger { name });
         }
         Ok(())
     }

@@ -14,8 +14,8 @@
 //! is parsed; when both are present they must agree, so a hand edit of one is caught.
 
 use super::graph::{Graph, Node, NodeId};
-use super::parse::{parse, MAX_NESTING};
-use super::primitive::{lookup, MAX_ARGUMENTS};
+use super::parse::{parse, ParseError, MAX_NESTING};
+use super::primitive::{lookup, ParamError, MAX_ARGUMENTS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -76,12 +76,108 @@ impl From<&Graph> for GraphRecord {
     }
 }
 
-impl TryFrom<GraphRecord> for Graph {
-    type Error = String;
+/// Why a saved graph (formula and node list) cannot be read back.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum GraphRecordError {
+    /// The formula does not parse.
+    #[error("formula `{formula}`: {source}")]
+    Formula {
+        /// The formula.
+        formula: String,
+        /// Why it does not parse.
+        source: ParseError,
+    },
+    /// A constant node holds NaN or an infinity.
+    #[error("node {node}: constant {value} is not finite")]
+    NonFiniteConstant {
+        /// Its index.
+        node: usize,
+        /// Its value.
+        value: f32,
+    },
+    /// A node names no primitive of the catalogue.
+    #[error("node {node}: unknown primitive `{name}`")]
+    UnknownPrimitive {
+        /// Its index.
+        node: usize,
+        /// The name given.
+        name: String,
+    },
+    /// A node has the wrong number of arguments for its primitive.
+    #[error("node {node}: `{name}` takes {takes} argument(s), got {got}")]
+    ArgumentCount {
+        /// Its index.
+        node: usize,
+        /// The primitive.
+        name: String,
+        /// What the primitive takes (`1`, `2`, `2+`, `at most 1024`).
+        takes: String,
+        /// How many the node has.
+        got: usize,
+    },
+    /// A node has the wrong number of constant parameters for its primitive.
+    #[error("node {node}: `{name}` has {has} parameter(s), got {got}")]
+    ParameterCount {
+        /// Its index.
+        node: usize,
+        /// The primitive.
+        name: String,
+        /// How many it has.
+        has: usize,
+        /// How many the node has.
+        got: usize,
+    },
+    /// A parameter value is out of its range.
+    #[error("node {node}: `{name}`: {source}")]
+    Parameter {
+        /// Its index.
+        node: usize,
+        /// The primitive.
+        name: String,
+        /// What is wrong with the value.
+        source: ParamError,
+    },
+    /// An argument refers to the node itself or a later one.
+    #[error("node {node}: argument {argument} does not refer to an earlier node")]
+    ForwardReference {
+        /// Its index.
+        node: usize,
+        /// The argument's index.
+        argument: usize,
+    },
+    /// The graph nests more operations than the parser allows.
+    #[error("node {node}: the graph is deeper than {MAX_NESTING} operations")]
+    TooDeep {
+        /// Its index.
+        node: usize,
+    },
+    /// The root index is outside the node list.
+    #[error("root {root} is not a node index (there are {nodes})")]
+    Root {
+        /// The root index given.
+        root: usize,
+        /// How many nodes there are.
+        nodes: usize,
+    },
+    /// The formula and the node list describe different graphs.
+    #[error("formula `{formula}` and nodes (which read `{nodes}`) disagree; edit one and delete the other")]
+    Disagree {
+        /// The formula.
+        formula: String,
+        /// The node list, printed.
+        nodes: String,
+    },
+}
 
-    fn try_from(r: GraphRecord) -> Result<Graph, String> {
+impl TryFrom<GraphRecord> for Graph {
+    type Error = GraphRecordError;
+
+    fn try_from(r: GraphRecord) -> Result<Graph, GraphRecordError> {
         if r.nodes.is_empty() {
-            return parse(&r.formula).map_err(|e| format!("formula `{}`: {e}", r.formula));
+            return parse(&r.formula).map_err(|source| GraphRecordError::Formula {
+                formula: r.formula.clone(),
+                source,
+            });
         }
         let mut g = Graph::new();
         let mut ids: Vec<NodeId> = Vec::with_capacity(r.nodes.len());
@@ -93,50 +189,57 @@ impl TryFrom<GraphRecord> for Graph {
                 NodeRecord::Input => g.input(),
                 NodeRecord::Const(v) if v.is_finite() => g.constant(*v),
                 NodeRecord::Const(v) => {
-                    return Err(format!("node {i}: constant {v} is not finite"))
+                    return Err(GraphRecordError::NonFiniteConstant { node: i, value: *v })
                 }
                 NodeRecord::Op { op, args, params } => {
-                    let prim =
-                        lookup(op).ok_or_else(|| format!("node {i}: unknown primitive `{op}`"))?;
+                    let prim = lookup(op).ok_or_else(|| GraphRecordError::UnknownPrimitive {
+                        node: i,
+                        name: op.clone(),
+                    })?;
                     if !prim.arity.accepts(args.len()) {
-                        return Err(format!(
-                            "node {i}: `{op}` takes {} argument(s), got {}",
-                            if args.len() > MAX_ARGUMENTS {
+                        return Err(GraphRecordError::ArgumentCount {
+                            node: i,
+                            name: op.clone(),
+                            takes: if args.len() > MAX_ARGUMENTS {
                                 format!("at most {MAX_ARGUMENTS}")
                             } else {
                                 prim.arity.to_string()
                             },
-                            args.len()
-                        ));
+                            got: args.len(),
+                        });
                     }
                     if params.len() != prim.params.len() {
-                        return Err(format!(
-                            "node {i}: `{op}` has {} parameter(s), got {}",
-                            prim.params.len(),
-                            params.len()
-                        ));
+                        return Err(GraphRecordError::ParameterCount {
+                            node: i,
+                            name: op.clone(),
+                            has: prim.params.len(),
+                            got: params.len(),
+                        });
                     }
                     let mut p = prim.default_params();
                     for (k, (spec, &v)) in prim.params.iter().zip(params).enumerate() {
                         spec.check(v)
-                            .map_err(|m| format!("node {i}: `{op}`: {m}"))?;
+                            .map_err(|source| GraphRecordError::Parameter {
+                                node: i,
+                                name: op.clone(),
+                                source,
+                            })?;
                         p[k] = v;
                     }
                     let mut arg_ids = Vec::with_capacity(args.len());
                     let mut depth = 0;
                     for &a in args {
                         if a >= i {
-                            return Err(format!(
-                                "node {i}: argument {a} does not refer to an earlier node"
-                            ));
+                            return Err(GraphRecordError::ForwardReference {
+                                node: i,
+                                argument: a,
+                            });
                         }
                         arg_ids.push(ids[a]);
                         depth = depth.max(depths[a] + 1);
                     }
                     if depth > MAX_NESTING {
-                        return Err(format!(
-                            "node {i}: the graph is deeper than {MAX_NESTING} operations"
-                        ));
+                        return Err(GraphRecordError::TooDeep { node: i });
                     }
                     depths.push(depth);
                     ids.push(g.apply_with(prim.op, p, &arg_ids));
@@ -146,22 +249,21 @@ impl TryFrom<GraphRecord> for Graph {
             depths.push(0);
             ids.push(id);
         }
-        let root = *ids.get(r.root).ok_or_else(|| {
-            format!(
-                "root {} is not a node index (there are {})",
-                r.root,
-                ids.len()
-            )
+        let root = *ids.get(r.root).ok_or(GraphRecordError::Root {
+            root: r.root,
+            nodes: ids.len(),
         })?;
         g.set_root(root);
         let g = g.compact();
-        let from_formula =
-            parse(&r.formula).map_err(|e| format!("formula `{}`: {e}", r.formula))?;
+        let from_formula = parse(&r.formula).map_err(|source| GraphRecordError::Formula {
+            formula: r.formula.clone(),
+            source,
+        })?;
         if !from_formula.same_expression(&g) {
-            return Err(format!(
-                "formula `{}` and nodes (which read `{g}`) disagree; edit one and delete the other",
-                r.formula
-            ));
+            return Err(GraphRecordError::Disagree {
+                formula: r.formula,
+                nodes: g.to_string(),
+            });
         }
         Ok(g)
     }

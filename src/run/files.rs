@@ -3,6 +3,7 @@
 //! name the file, line and column.
 
 use super::RunError;
+use crate::search::space::FieldError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fs::{self, File};
@@ -80,7 +81,7 @@ pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, RunError> {
 /// error points at the field's first occurrence in the file.
 pub fn read_checked<T: DeserializeOwned>(
     path: &Path,
-    check: impl FnOnce(&T) -> Result<(), (&'static str, String)>,
+    check: impl FnOnce(&T) -> Result<(), FieldError>,
 ) -> Result<T, RunError> {
     let text = fs::read_to_string(path).map_err(io_err(path))?;
     let value: T = ron::from_str(&text).map_err(|e| RunError::Invalid {
@@ -89,7 +90,7 @@ pub fn read_checked<T: DeserializeOwned>(
         column: e.position.col,
         message: e.code.to_string(),
     })?;
-    check(&value).map_err(|(field, message)| {
+    check(&value).map_err(|FieldError { field, message }| {
         let (line, column) = crate::search::space::locate(&text, field);
         RunError::Invalid {
             path: path.to_path_buf(),
@@ -104,7 +105,7 @@ pub fn read_checked<T: DeserializeOwned>(
 /// Like [`read_checked`], `None` when the file does not exist.
 pub fn read_optional<T: DeserializeOwned>(
     path: &Path,
-    check: impl FnOnce(&T) -> Result<(), (&'static str, String)>,
+    check: impl FnOnce(&T) -> Result<(), FieldError>,
 ) -> Result<Option<T>, RunError> {
     match fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -155,7 +156,7 @@ mod tests {
         }
         let err = read_checked(&path, |f: &F| {
             if f.b == 0 {
-                Err(("b", "b must be positive".to_string()))
+                Err(FieldError::new("b", "b must be positive".to_string()))
             } else {
                 Ok(())
             }

@@ -44,6 +44,7 @@ use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
 use crate::search::final_check::{final_check, Checked, FinalReport};
 use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Record;
+use crate::search::space::FieldError;
 use crate::search::SearchSpace;
 use files::{io_err, read_checked, read_optional, to_ron};
 use serde::{Deserialize, Serialize};
@@ -212,10 +213,13 @@ impl RunView {
 
 impl RunConfig {
     /// Checks a configuration read from a run exactly like a space file, plus its own fields.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), FieldError> {
         self.space.validate()?;
         if self.evaluations == 0 {
-            return Err(("evaluations", "the budget must be at least 1".into()));
+            return Err(FieldError::new(
+                "evaluations",
+                "the budget must be at least 1",
+            ));
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use super::enumerate::Enumeration;
 use super::genome::grow;
 use super::mutate::{vary, Variation};
 use super::pareto::{crowding, fronts};
+use super::space::FieldError;
 use super::space::{AlgorithmConfig, SearchSpace};
 use crate::activation::Activation;
 use rand::Rng;
@@ -184,12 +185,12 @@ impl Algorithm {
     /// Checks a state read from a checkpoint against the run's space: the same algorithm with
     /// the same settings, and members with one score per objective. On error, the field to
     /// point at and what is wrong.
-    pub fn check(&self, space: &SearchSpace) -> Result<(), (&'static str, String)> {
+    pub fn check(&self, space: &SearchSpace) -> Result<(), FieldError> {
         let objectives = space.objectives.len();
         let check_members = |members: &mut dyn Iterator<Item = &Member>| {
             for m in members {
                 if m.scores.len() != objectives || m.scores.iter().any(|s| s.is_nan()) {
-                    return Err((
+                    return Err(FieldError::new(
                         "scores",
                         format!(
                             "member {} has {} scores ({:?}); the space has {objectives} objectives and scores must not be NaN",
@@ -203,7 +204,7 @@ impl Algorithm {
             Ok(())
         };
         let differs = |field: &'static str, here: usize, config: usize| {
-            Err((
+            Err(FieldError::new(
                 field,
                 format!(
                     "the checkpoint's {field} is {here} but the run's configuration says {config}"
@@ -229,7 +230,7 @@ impl Algorithm {
                     return differs("tournament", *tournament, *want_tournament);
                 }
                 if population.len() > *size {
-                    return Err((
+                    return Err(FieldError::new(
                         "population",
                         format!(
                             "{} members alive in a population of size {size}",
@@ -253,7 +254,7 @@ impl Algorithm {
                     return differs("size", *size, *want_size);
                 }
                 if parents.len() > *size || children.len() >= *size {
-                    return Err((
+                    return Err(FieldError::new(
                         "parents",
                         format!(
                             "{} parents and {} children in a population of size {size}",
@@ -272,7 +273,7 @@ impl Algorithm {
                 }
                 Ok(())
             }
-            (state, config) => Err((
+            (state, config) => Err(FieldError::new(
                 "algorithm",
                 format!(
                     "the checkpoint holds the state of {} but the run's configuration asks for {config:?}",
@@ -450,7 +451,7 @@ mod tests {
             tournament: 0,
         };
         assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
-        let e = a.check(&space).unwrap_err().1;
+        let e = a.check(&space).unwrap_err().message;
         assert!(e.contains("configuration says"), "{e}");
         let mut a = Algorithm::Nsga2 {
             parents: vec![
@@ -462,7 +463,7 @@ mod tests {
             size: 3,
         };
         assert_eq!(a.propose(&space, &mut rng, 3).len(), 3);
-        assert!(a.check(&space).unwrap_err().1.contains("nsga2"));
+        assert!(a.check(&space).unwrap_err().message.contains("nsga2"));
     }
 
     #[test]
@@ -484,7 +485,7 @@ mod tests {
             size: population,
             tournament,
         };
-        let e = a.check(&space).unwrap_err().1;
+        let e = a.check(&space).unwrap_err().message;
         assert!(e.contains("member 0 has"), "{e}");
         let a = Algorithm::RegularizedEvolution {
             population: (0..population as u64 + 1)
@@ -493,6 +494,10 @@ mod tests {
             size: population,
             tournament,
         };
-        assert!(a.check(&space).unwrap_err().1.contains("members alive"));
+        assert!(a
+            .check(&space)
+            .unwrap_err()
+            .message
+            .contains("members alive"));
     }
 }

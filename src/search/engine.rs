@@ -14,6 +14,7 @@ use super::hall_of_fame::HallOfFame;
 use super::objective::{graph_cost, scores, values};
 use super::prefilter::prefilter;
 use super::record::{Origin, Outcome, Record};
+use super::space::FieldError;
 use super::space::SearchSpace;
 use crate::activation::{Activation, CompiledActivation};
 use crate::expr::fingerprint::fingerprint_program;
@@ -85,9 +86,9 @@ impl EngineState {
 impl EngineState {
     /// Checks a state read from a checkpoint against the run's space and budget; on error, the
     /// field to point at and what is wrong.
-    pub fn check(&self, space: &SearchSpace) -> Result<(), (&'static str, String)> {
+    pub fn check(&self, space: &SearchSpace) -> Result<(), FieldError> {
         if self.trained as u64 > self.next_id {
-            return Err((
+            return Err(FieldError::new(
                 "trained",
                 format!(
                     "{} candidates trained but only {} proposed",
@@ -101,7 +102,7 @@ impl EngineState {
             0
         };
         if self.baselines_done > baselines {
-            return Err((
+            return Err(FieldError::new(
                 "baselines_done",
                 format!(
                     "{} baselines proposed but the space has {baselines}",
@@ -111,7 +112,7 @@ impl EngineState {
         }
         if let Some((id, score)) = self.best {
             if id >= self.next_id || score.is_nan() {
-                return Err((
+                return Err(FieldError::new(
                     "best",
                     format!(
                         "best candidate #{id} with score {score}: not one of the {} proposed, or not a number",

@@ -2,6 +2,7 @@
 //! trained on the same seeds, compared by median test accuracy and a paired sign test.
 
 use super::hall_of_fame::HallOfFame;
+use super::space::FieldError;
 use super::space::SearchSpace;
 use super::stats::{median, sign_test, SignTest};
 use crate::activation::Activation;
@@ -125,10 +126,10 @@ pub fn final_check(
 impl FinalReport {
     /// Checks a report read from a run: one accuracy per seed and one test per baseline in
     /// every row. On error, the field and what is wrong.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), FieldError> {
         for c in self.baselines.iter().chain(&self.candidates) {
             if c.test_accuracy.len() != self.seeds.len() {
-                return Err((
+                return Err(FieldError::new(
                     "test_accuracy",
                     format!(
                         "`{}` has {} accuracies for {} seeds",
@@ -141,7 +142,7 @@ impl FinalReport {
         }
         for c in &self.candidates {
             if c.against.len() != self.baselines.len() {
-                return Err((
+                return Err(FieldError::new(
                     "against",
                     format!(
                         "`{}` has {} tests for {} baselines",

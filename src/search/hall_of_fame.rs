@@ -4,6 +4,7 @@
 use super::objective::scores;
 use super::pareto::fronts;
 use super::record::{Outcome, Record};
+use super::space::FieldError;
 use super::space::Objective;
 use crate::grad::BackwardMode;
 use crate::train::Summary;
@@ -86,9 +87,9 @@ impl HallOfFame {
 
     /// Checks a hall of fame read from a run against the run's objectives: the same objectives
     /// and one value per objective in every entry. On error, the field and what is wrong.
-    pub fn check(&self, objectives: &[Objective]) -> Result<(), (&'static str, String)> {
+    pub fn check(&self, objectives: &[Objective]) -> Result<(), FieldError> {
         if self.objectives != objectives {
-            return Err((
+            return Err(FieldError::new(
                 "objectives",
                 format!(
                     "objectives {:?} differ from the run's {objectives:?}",
@@ -98,7 +99,7 @@ impl HallOfFame {
         }
         for e in self.top.iter().chain(&self.pareto) {
             if e.values.len() != objectives.len() {
-                return Err((
+                return Err(FieldError::new(
                     "values",
                     format!(
                         "entry #{} has {} values for {} objectives",

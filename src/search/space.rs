@@ -274,6 +274,27 @@ pub enum SpaceError {
     },
 }
 
+/// A value that failed its check: the field to point at (its first occurrence in the file
+/// gives the line and column of the error) and what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field's name as it is written in the RON file.
+    pub field: &'static str,
+    /// What was wrong, in words for the user.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error at `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
 impl SearchSpace {
     /// Reads and validates a space file.
     pub fn load(path: &Path) -> Result<SearchSpace, SpaceError> {
@@ -308,7 +329,7 @@ impl SearchSpace {
             column: e.position.col,
             message: e.code.to_string(),
         })?;
-        space.validate().map_err(|(field, message)| {
+        space.validate().map_err(|FieldError { field, message }| {
             let (line, column) = locate(text, field);
             SpaceError::Invalid {
                 origin: origin.to_string(),
@@ -335,8 +356,8 @@ impl SearchSpace {
     }
 
     /// Checks ranges and consistency; on error returns the field to point at and the message.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        let fail = |field: &'static str, msg: String| Err((field, msg));
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let fail = |field: &'static str, msg: String| Err(FieldError::new(field, msg));
         if self.primitives.values().any(|w| !w.is_finite() || *w < 0.0) {
             return fail(
                 "primitives",

@@ -106,32 +106,44 @@ impl Default for OptimizerConfig {
     }
 }
 
+/// A hyper-parameter outside its range.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{name} must be {allowed}, got {value}")]
+pub struct HyperParameterError {
+    /// The hyper-parameter (`learning rate`, `beta1`, ...).
+    pub name: &'static str,
+    /// Its value.
+    pub value: f32,
+    /// What is allowed, in words (`positive and finite`, `in [0, 1)`).
+    pub allowed: &'static str,
+}
+
 impl OptimizerConfig {
-    /// Checks the hyper-parameters' ranges; the message names the offending one.
-    pub fn validate(&self) -> Result<(), String> {
-        let unit = |name: &str, v: f32| {
-            if (0.0..1.0).contains(&v) {
+    /// Checks the hyper-parameters' ranges; the error names the offending one.
+    pub fn validate(&self) -> Result<(), HyperParameterError> {
+        let check = |name, value: f32, allowed, ok: bool| {
+            if ok {
                 Ok(())
             } else {
-                Err(format!("{name} must be in [0, 1), got {v}"))
+                Err(HyperParameterError {
+                    name,
+                    value,
+                    allowed,
+                })
             }
         };
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(format!(
-                "learning rate must be positive and finite, got {}",
-                self.learning_rate
-            ));
-        }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(format!(
-                "weight decay must be >= 0 and finite, got {}",
-                self.weight_decay
-            ));
-        }
+        let unit = |name, v: f32| check(name, v, "in [0, 1)", (0.0..1.0).contains(&v));
+        let positive =
+            |name, v: f32| check(name, v, "positive and finite", v.is_finite() && v > 0.0);
+        positive("learning rate", self.learning_rate)?;
+        check(
+            "weight decay",
+            self.weight_decay,
+            ">= 0 and finite",
+            self.weight_decay.is_finite() && self.weight_decay >= 0.0,
+        )?;
         if let Some(c) = self.clip_norm {
-            if !(c.is_finite() && c > 0.0) {
-                return Err(format!("clip norm must be positive and finite, got {c}"));
-            }
+            positive("clip norm", c)?;
         }
         match self.kind {
             OptimizerKind::Sgd { momentum } => unit("momentum", momentum),
@@ -139,11 +151,7 @@ impl OptimizerConfig {
             | OptimizerKind::AdamW { beta1, beta2, eps } => {
                 unit("beta1", beta1)?;
                 unit("beta2", beta2)?;
-                if eps.is_finite() && eps > 0.0 {
-                    Ok(())
-                } else {
-                    Err(format!("eps must be positive and finite, got {eps}"))
-                }
+                positive("eps", eps)
             }
         }
     }
@@ -387,14 +395,18 @@ mod tests {
             learning_rate: -1.0,
             ..OptimizerConfig::default()
         };
-        assert!(bad.validate().unwrap_err().contains("learning rate"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("learning rate"));
         let bad = config(OptimizerKind::sgd(1.0));
-        assert!(bad.validate().unwrap_err().contains("momentum"));
+        assert!(bad.validate().unwrap_err().to_string().contains("momentum"));
         let bad = OptimizerConfig {
             clip_norm: Some(0.0),
             ..OptimizerConfig::default()
         };
-        assert!(bad.validate().unwrap_err().contains("clip"));
+        assert!(bad.validate().unwrap_err().to_string().contains("clip"));
         assert!(OptimizerConfig::default().validate().is_ok());
     }
 }

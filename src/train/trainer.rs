@@ -19,7 +19,7 @@
 use super::dataset::{Dataset, DatasetError, DatasetSpec, Examples};
 use super::network::{Mlp, NetworkConfig, NetworkError};
 use super::op::ActivationOp;
-use super::optimizer::{Optimizer, OptimizerConfig};
+use super::optimizer::{HyperParameterError, Optimizer, OptimizerConfig};
 use super::score::{Evaluation, Metrics, Score, Status, Summary, DISTINCT_VALUES_CAP};
 use crate::activation::CompiledActivation;
 use crate::expr::Program;
@@ -143,7 +143,7 @@ impl Task {
                 self.seeds.len()
             ));
         }
-        self.optimizer.validate().map_err(TrainError::InvalidTask)
+        Ok(self.optimizer.validate()?)
     }
 }
 
@@ -153,6 +153,9 @@ pub enum TrainError {
     /// A setting of the task is out of range.
     #[error("invalid training task: {0}")]
     InvalidTask(String),
+    /// A hyper-parameter of the optimiser is out of range.
+    #[error("invalid training task: {0}")]
+    Optimizer(#[from] HyperParameterError),
     /// The dataset could not be loaded.
     #[error(transparent)]
     Dataset(#[from] DatasetError),
