@@ -361,7 +361,7 @@ fn a_final_check_killed_midway_keeps_its_finished_rows() {
     let partial = dir.join(radact::run::FINAL_CHECK_PARTIAL);
     std::fs::write(&partial, ron::to_string(&vec![kept]).unwrap()).unwrap();
     let report = run
-        .final_check_if_due(&hall)
+        .final_check_if_due(&hall, &radact::train::Workers::new(2).unwrap())
         .unwrap()
         .expect("the check is due");
     assert_eq!(report.baselines[0].formula, "relu(x)");
@@ -385,9 +385,13 @@ fn a_final_check_killed_midway_keeps_its_finished_rows() {
 
     // Each trained row is handed over as soon as it is trained (what the partial file keeps).
     let told = std::sync::Mutex::new(Vec::new());
-    let again = radact::search::final_check::final_check(&space, &hall, &[], &|row| {
-        told.lock().unwrap().push(row.formula.clone())
-    })
+    let again = radact::search::final_check::final_check(
+        &space,
+        &hall,
+        &[],
+        &|row| told.lock().unwrap().push(row.formula.clone()),
+        &radact::train::Workers::new(2).unwrap(),
+    )
     .unwrap();
     let mut told = told.into_inner().unwrap();
     let mut all: Vec<String> = again

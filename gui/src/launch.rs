@@ -199,7 +199,9 @@ impl LaunchSettings {
         };
         space
             .validate()
-            .map_err(|(field, message)| format!("invalid setting `{field}`: {message}"))?;
+            .map_err(|radact::search::space::FieldError { field, message }| {
+                format!("invalid setting `{field}`: {message}")
+            })?;
         let dir = runs_root.join(name);
         let occupied = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
         if occupied {

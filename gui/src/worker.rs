@@ -239,7 +239,7 @@ fn work(
         send(WorkerUpdate::FinalCheckStarted);
     }
     if let Some(report) = run
-        .final_check_if_due(&hall)
+        .final_check_if_due(&hall, engine.workers())
         .map_err(|e| format!("final check failed: {e}"))?
     {
         send(WorkerUpdate::FinalCheck(Box::new(report)));

@@ -178,7 +178,10 @@ fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
             config.space.final_check.seeds.len()
         );
     }
-    if let Some(report) = run.final_check_if_due(&hall).map_err(failure)? {
+    if let Some(report) = run
+        .final_check_if_due(&hall, engine.workers())
+        .map_err(failure)?
+    {
         print_event(
             &Event::FinalCheck {
                 report: Box::new(report),

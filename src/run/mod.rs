@@ -46,6 +46,7 @@ use crate::search::hall_of_fame::HallOfFame;
 use crate::search::record::Record;
 use crate::search::space::FieldError;
 use crate::search::SearchSpace;
+use crate::train::Workers;
 use files::{io_err, read_checked, read_optional, to_ron};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -327,8 +328,13 @@ impl Run {
         Ok(space.final_check.top > 0 && hall.best().is_some() && self.final_report()?.is_none())
     }
 
-    /// Runs the final check when it is due, saves it, and returns it.
-    pub fn final_check_if_due(&self, hall: &HallOfFame) -> Result<Option<FinalReport>, RunError> {
+    /// Runs the final check on `workers` (the engine's: [`Engine::workers`]) when it is due,
+    /// saves it, and returns it.
+    pub fn final_check_if_due(
+        &self,
+        hall: &HallOfFame,
+        workers: &Workers,
+    ) -> Result<Option<FinalReport>, RunError> {
         if !self.final_check_due(hall)? {
             return Ok(None);
         }
@@ -343,7 +349,7 @@ impl Run {
             // Best effort: a row that cannot be kept is trained again after a kill.
             let _ = write_atomic(&partial, to_ron(&*rows).as_bytes());
         };
-        let report = final_check(&self.config.space, hall, &done, &save_row)?;
+        let report = final_check(&self.config.space, hall, &done, &save_row, workers)?;
         self.save_final_report(&report)?;
         fs::remove_file(&partial)
             .or_else(|e| match e.kind() {

@@ -10,7 +10,7 @@
 use super::algorithm::{Algorithm, Member, Proposal};
 use super::event::{Event, StopReason};
 use super::genome::baselines;
-use super::hall_of_fame::HallOfFame;
+use super::hall_of_fame::{HallOfFame, LiveHallOfFame};
 use super::objective::{graph_cost, scores, values};
 use super::prefilter::prefilter;
 use super::record::{Origin, Outcome, Record};
@@ -21,10 +21,9 @@ use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::print::print_node;
 use crate::expr::{simplify, Fingerprint};
 use crate::grad::derive_joint;
-use crate::train::{Evaluation, Status, TrainError, Trainer};
+use crate::train::{Evaluation, Status, TrainError, Trainer, Workers};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -177,12 +176,11 @@ pub struct Engine {
     evaluations: usize,
     trainer: Trainer,
     state: EngineState,
-    trained_records: Vec<Record>,
+    hall: LiveHallOfFame,
     known: HashMap<(Fingerprint, Fingerprint), Known>,
     replay: HashMap<u64, Record>,
     stop: Arc<AtomicBool>,
-    pool: rayon::ThreadPool,
-    threads: usize,
+    workers: Workers,
 }
 
 impl Engine {
@@ -198,16 +196,13 @@ impl Engine {
         state: EngineState,
         records: Vec<Record>,
     ) -> Result<Engine, SearchError> {
-        // Candidates train in parallel on the engine's pool; each one runs its seeds one after
-        // the other so that the pool is not oversubscribed.
-        let trainer = Trainer::new(space.task.clone())?.with_threads(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SearchError::Threads {
-                threads,
-                message: e.to_string(),
-            })?;
+        // Every (candidate, seed) pair of a batch is a job for the engine's workers.
+        let trainer = Trainer::new(space.task.clone())?;
+        let workers = Workers::new(threads).map_err(|e| SearchError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+        let hall = LiveHallOfFame::new(&space.objectives, space.hall_of_fame);
         let mut engine = Engine {
             space,
             run_name: run_name.to_string(),
@@ -215,12 +210,11 @@ impl Engine {
             evaluations,
             trainer,
             state,
-            trained_records: Vec::new(),
+            hall,
             known: HashMap::new(),
             replay: HashMap::new(),
             stop: Arc::new(AtomicBool::new(false)),
-            pool,
-            threads,
+            workers,
         };
         for r in records {
             if r.id >= engine.state.next_id {
@@ -249,11 +243,12 @@ impl Engine {
 
     /// The hall of fame of the candidates trained so far.
     pub fn hall_of_fame(&self) -> HallOfFame {
-        HallOfFame::build(
-            &self.space.objectives,
-            self.space.hall_of_fame,
-            &self.trained_records,
-        )
+        self.hall.hall().clone()
+    }
+
+    /// The training threads, built once for the engine; the final check trains on them too.
+    pub fn workers(&self) -> &Workers {
+        &self.workers
     }
 
     fn learn(&mut self, r: &Record) {
@@ -265,9 +260,7 @@ impl Engine {
                     objectives: r.objectives.clone(),
                 },
             );
-            if r.is_trained() {
-                self.trained_records.push(r.clone());
-            }
+            self.hall.add(r);
         }
     }
 
@@ -283,7 +276,7 @@ impl Engine {
             evaluations: self.evaluations,
             trained: self.state.trained,
             seed: self.seed,
-            threads: self.threads,
+            threads: self.workers.threads(),
         });
         let reason = loop {
             if let Some(reason) = self.state.finished {
@@ -436,19 +429,9 @@ impl Engine {
         }
 
         // Parallel: training.
-        let trainer = &self.trainer;
-        let results: Vec<(Result<Evaluation, TrainError>, f64)> = self.pool.install(|| {
-            to_train
-                .par_iter()
-                .map(|c| {
-                    let t = Instant::now();
-                    let e = trainer.evaluate(&c.compiled);
-                    (e, t.elapsed().as_secs_f64())
-                })
-                .collect()
-        });
+        let compiled: Vec<&CompiledActivation> = to_train.iter().map(|c| &c.compiled).collect();
+        let results = self.trainer.evaluate_all(&self.workers, &compiled)?;
         for (c, (evaluation, seconds)) in to_train.iter().zip(results) {
-            let evaluation = evaluation?;
             let objectives = values(&self.space.objectives, &evaluation, c.cost);
             let outcome = match (&evaluation.summary.metrics, objectives.is_some()) {
                 (Some(_), true) => Outcome::Trained { evaluation },

@@ -7,8 +7,7 @@ use super::space::SearchSpace;
 use super::stats::{median, sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
-use crate::train::{Evaluation, TrainError, Trainer};
-use rayon::prelude::*;
+use crate::train::{Evaluation, TrainError, Trainer, Workers};
 use serde::{Deserialize, Serialize};
 
 /// One candidate (or baseline) retrained on the check seeds.
@@ -46,7 +45,8 @@ fn test_accuracies(e: &Evaluation) -> Vec<f64> {
         .collect()
 }
 
-/// Retrains the top `space.final_check.top` of `hall` and the baselines on the check seeds.
+/// Retrains the top `space.final_check.top` of `hall` and the baselines on the check seeds,
+/// one row per worker at a time.
 ///
 /// Rows in `done` (from an earlier, interrupted check: same id, formula and backward) are not
 /// trained again; `on_row` is told each row as soon as it is trained, so that a caller can keep
@@ -56,6 +56,7 @@ pub fn final_check(
     hall: &HallOfFame,
     done: &[Checked],
     on_row: &(dyn Fn(&Checked) + Sync),
+    workers: &Workers,
 ) -> Result<FinalReport, TrainError> {
     let cfg = &space.final_check;
     let mut task = space.task.clone();
@@ -72,35 +73,33 @@ pub fn final_check(
             jobs.push((Some(e.id), a));
         }
     }
-    let rows: Vec<Result<Checked, TrainError>> = jobs
-        .par_iter()
-        .map(|(id, act)| {
-            let formula = act.forward.to_string();
-            let earlier = done.iter().find(|c| {
-                c.id == *id
-                    && c.formula == formula
-                    && c.backward == act.backward
-                    && c.test_accuracy.len() == cfg.seeds.len()
-            });
-            if let Some(row) = earlier {
-                return Ok(Checked {
-                    against: Vec::new(),
-                    ..row.clone()
-                });
-            }
-            let acc = test_accuracies(&trainer.evaluate(&act.compile())?);
-            let row = Checked {
-                id: *id,
-                formula,
-                backward: act.backward.clone(),
-                median_test_accuracy: median(&acc),
-                test_accuracy: acc,
+    let rows: Vec<Result<Checked, TrainError>> = workers.map(jobs.len(), |job| {
+        let (id, act) = &jobs[job];
+        let formula = act.forward.to_string();
+        let earlier = done.iter().find(|c| {
+            c.id == *id
+                && c.formula == formula
+                && c.backward == act.backward
+                && c.test_accuracy.len() == cfg.seeds.len()
+        });
+        if let Some(row) = earlier {
+            return Ok(Checked {
                 against: Vec::new(),
-            };
-            on_row(&row);
-            Ok(row)
-        })
-        .collect();
+                ..row.clone()
+            });
+        }
+        let acc = test_accuracies(&trainer.evaluate(&act.compile())?);
+        let row = Checked {
+            id: *id,
+            formula,
+            backward: act.backward.clone(),
+            median_test_accuracy: median(&acc),
+            test_accuracy: acc,
+            against: Vec::new(),
+        };
+        on_row(&row);
+        Ok(row)
+    })?;
     let mut checked = rows
         .into_iter()
         .collect::<Result<Vec<Checked>, TrainError>>()?;

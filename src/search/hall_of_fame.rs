@@ -2,7 +2,7 @@
 //! front over all objectives.
 
 use super::objective::scores;
-use super::pareto::fronts;
+use super::pareto::dominates;
 use super::record::{Outcome, Record};
 use super::space::FieldError;
 use super::space::Objective;
@@ -38,6 +38,85 @@ pub struct HallOfFame {
     pub pareto: Vec<Entry>,
 }
 
+/// A hall of fame kept up to date one record at a time, as a search trains: adding a record
+/// costs a pass over the top entries and the Pareto front, never a rebuild from all records.
+/// The result is the same as [`HallOfFame::build`] over the same records in the same order.
+#[derive(Clone, Debug)]
+pub struct LiveHallOfFame {
+    hall: HallOfFame,
+    size: usize,
+}
+
+impl LiveHallOfFame {
+    /// An empty hall of fame keeping the best `size` by the main objective.
+    pub fn new(objectives: &[Objective], size: usize) -> LiveHallOfFame {
+        LiveHallOfFame {
+            hall: HallOfFame {
+                objectives: objectives.to_vec(),
+                ..HallOfFame::default()
+            },
+            size,
+        }
+    }
+
+    /// The hall of fame so far.
+    pub fn hall(&self) -> &HallOfFame {
+        &self.hall
+    }
+
+    /// Takes a record into account: a trained candidate with one value per objective may
+    /// enter the top entries and the Pareto front; any other record changes nothing.
+    pub fn add(&mut self, r: &Record) {
+        let objectives = &self.hall.objectives;
+        let Outcome::Trained { evaluation } = &r.outcome else {
+            return;
+        };
+        // A record with another number of values (a hand-edited journal) cannot be ranked
+        // with the others.
+        let Some(values) = r
+            .objectives
+            .clone()
+            .filter(|v| !objectives.is_empty() && v.len() == objectives.len())
+        else {
+            return;
+        };
+        let entry = Entry {
+            id: r.id,
+            formula: r.formula.clone(),
+            backward: r.backward.clone(),
+            backward_formula: r.backward_formula.clone(),
+            values,
+            summary: evaluation.summary.clone(),
+        };
+        let point = scores(objectives, &entry.values);
+        // Best first by the main objective; among equals, earlier ids, then earlier records.
+        let position = |list: &[Entry]| {
+            list.partition_point(|e| {
+                let main = scores(objectives, &e.values)[0];
+                point[0].total_cmp(&main).then(e.id.cmp(&entry.id)).is_le()
+            })
+        };
+        if self.hall.top.len() < self.size || position(&self.hall.top) < self.hall.top.len() {
+            let at = position(&self.hall.top);
+            self.hall.top.insert(at, entry.clone());
+            self.hall.top.truncate(self.size);
+        }
+        // The Pareto front: a point no member dominates enters and drops the members it
+        // dominates (dominance is transitive, so a point dominated by a dropped member is
+        // dominated by a member still there).
+        let front = &mut self.hall.pareto;
+        if front
+            .iter()
+            .any(|e| dominates(&scores(objectives, &e.values), &point))
+        {
+            return;
+        }
+        front.retain(|e| !dominates(&point, &scores(objectives, &e.values)));
+        let at = position(front);
+        front.insert(at, entry);
+    }
+}
+
 impl HallOfFame {
     /// Builds the hall of fame from the trained records.
     pub fn build<'a>(
@@ -45,44 +124,11 @@ impl HallOfFame {
         size: usize,
         records: impl IntoIterator<Item = &'a Record>,
     ) -> HallOfFame {
-        let entries: Vec<Entry> = records
-            .into_iter()
-            .filter_map(|r| {
-                let Outcome::Trained { evaluation } = &r.outcome else {
-                    return None;
-                };
-                Some(Entry {
-                    id: r.id,
-                    formula: r.formula.clone(),
-                    backward: r.backward.clone(),
-                    backward_formula: r.backward_formula.clone(),
-                    // A record with another number of values (a hand-edited journal) cannot
-                    // be ranked with the others.
-                    values: r
-                        .objectives
-                        .clone()
-                        .filter(|v| !objectives.is_empty() && v.len() == objectives.len())?,
-                    summary: evaluation.summary.clone(),
-                })
-            })
-            .collect();
-        let score = |e: &Entry| scores(objectives, &e.values);
-        let by_main =
-            |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
-        let mut top = entries.clone();
-        top.sort_by(by_main);
-        top.truncate(size);
-        let points: Vec<Vec<f64>> = entries.iter().map(score).collect();
-        let mut pareto: Vec<Entry> = fronts(&points)
-            .first()
-            .map(|f| f.iter().map(|&i| entries[i].clone()).collect())
-            .unwrap_or_default();
-        pareto.sort_by(by_main);
-        HallOfFame {
-            objectives: objectives.to_vec(),
-            top,
-            pareto,
+        let mut live = LiveHallOfFame::new(objectives, size);
+        for r in records {
+            live.add(r);
         }
+        live.hall
     }
 
     /// Checks a hall of fame read from a run against the run's objectives: the same objectives
@@ -153,4 +199,136 @@ impl HallOfFame {
 fn row_head(e: &Entry) -> String {
     let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
     format!("  #{:<5} {}", e.id, values.join("  "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::Fingerprint;
+    use crate::search::pareto::fronts;
+    use crate::search::record::Origin;
+    use crate::train::{Evaluation, Summary};
+    use proptest::prelude::*;
+
+    fn record(id: u64, trained: bool, values: Option<Vec<f64>>) -> Record {
+        let evaluation = Evaluation {
+            summary: Summary::of(&[], 0.0),
+            seeds: Vec::new(),
+        };
+        Record {
+            id,
+            batch: 0,
+            formula: format!("x + {id}"),
+            backward: BackwardMode::Exact,
+            backward_formula: "1".into(),
+            origin: Origin::Random,
+            fingerprint: Fingerprint(id),
+            backward_fingerprint: Fingerprint(0),
+            outcome: if trained {
+                Outcome::Trained { evaluation }
+            } else {
+                Outcome::Failed {
+                    reason: "diverged".into(),
+                    evaluation,
+                }
+            },
+            objectives: values,
+            seconds: 0.0,
+        }
+    }
+
+    /// The hall of fame as it was computed before it was kept up to date per record: all
+    /// entries at once, sorted, and the first front of a full non-dominated sort.
+    fn rebuilt(objectives: &[Objective], size: usize, records: &[Record]) -> HallOfFame {
+        let entries: Vec<Entry> = records
+            .iter()
+            .filter(|r| r.is_trained())
+            .filter_map(|r| {
+                let values = r.objectives.clone()?;
+                (values.len() == objectives.len()).then(|| Entry {
+                    id: r.id,
+                    formula: r.formula.clone(),
+                    backward: r.backward.clone(),
+                    backward_formula: r.backward_formula.clone(),
+                    values,
+                    summary: Summary::of(&[], 0.0),
+                })
+            })
+            .collect();
+        let score = |e: &Entry| scores(objectives, &e.values);
+        let by_main =
+            |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
+        let mut top = entries.clone();
+        top.sort_by(by_main);
+        top.truncate(size);
+        let points: Vec<Vec<f64>> = entries.iter().map(score).collect();
+        let mut pareto: Vec<Entry> = fronts(&points)
+            .first()
+            .map(|f| f.iter().map(|&i| entries[i].clone()).collect())
+            .unwrap_or_default();
+        pareto.sort_by(by_main);
+        HallOfFame {
+            objectives: objectives.to_vec(),
+            top,
+            pareto,
+        }
+    }
+
+    proptest! {
+        /// Kept up to date one record at a time, the hall of fame is the one rebuilt from all
+        /// records: same top entries in the same order, same Pareto front. Values are drawn from
+        /// a few levels so that ties and duplicates are common.
+        #[test]
+        fn the_live_hall_of_fame_equals_the_rebuilt_one(
+            size in 0usize..6,
+            draws in proptest::collection::vec(
+                (0u64..8, any::<bool>(), proptest::collection::vec(0u8..4, 1..4)),
+                0..60,
+            ),
+        ) {
+            let objectives = [Objective::ValidationAccuracy, Objective::Cost, Objective::Sparsity];
+            let records: Vec<Record> = draws
+                .into_iter()
+                .map(|(id, trained, levels)| {
+                    let values = levels.into_iter().map(|l| f64::from(l) / 4.0).collect();
+                    record(id, trained || id % 3 != 0, Some(values))
+                })
+                .collect();
+            let expected = rebuilt(&objectives, size, &records);
+            let live = HallOfFame::build(&objectives, size, &records);
+            prop_assert_eq!(&live.top, &expected.top);
+            prop_assert_eq!(&live.pareto, &expected.pareto);
+        }
+    }
+
+    #[test]
+    fn equal_entries_keep_the_order_they_came_in() {
+        let objectives = [Objective::ValidationAccuracy, Objective::Cost];
+        let records = [
+            record(1, true, Some(vec![0.5, 0.25])),
+            record(1, true, Some(vec![0.5, 0.75])),
+            record(0, true, Some(vec![0.5, 0.5])),
+        ];
+        let hall = HallOfFame::build(&objectives, 5, &records);
+        let costs: Vec<f64> = hall.top.iter().map(|e| e.values[1]).collect();
+        assert_eq!(costs, [0.5, 0.25, 0.75], "by main, then id, then arrival");
+        assert_eq!(hall.pareto.len(), 1);
+        assert_eq!(hall, rebuilt(&objectives, 5, &records));
+    }
+
+    #[test]
+    fn failed_records_and_records_without_values_do_not_enter() {
+        let objectives = [Objective::ValidationAccuracy];
+        let mut live = LiveHallOfFame::new(&objectives, 3);
+        live.add(&record(1, false, Some(vec![0.9])));
+        live.add(&record(2, true, None));
+        live.add(&record(3, true, Some(vec![0.5, 0.1])));
+        assert!(live.hall().top.is_empty() && live.hall().pareto.is_empty());
+        live.add(&record(4, true, Some(vec![0.7])));
+        live.add(&record(5, true, Some(vec![0.8])));
+        let ids: Vec<u64> = live.hall().top.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [5, 4]);
+        assert_eq!(live.hall().pareto.len(), 1, "one objective: the best alone");
+        assert_eq!(live.hall().best().map(|e| e.id), Some(5));
+    }
 }

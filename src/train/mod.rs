@@ -27,6 +27,7 @@ pub mod op;
 pub mod optimizer;
 pub mod score;
 pub mod trainer;
+pub mod workers;
 
 pub use baselines::{baseline, Baseline, BASELINES};
 pub use dataset::{
@@ -42,3 +43,4 @@ pub use trainer::{
     MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS, MAX_WEIGHT,
     NOISE_LEVELS,
 };
+pub use workers::{Workers, MAX_WORKERS};

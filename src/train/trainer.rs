@@ -2,10 +2,10 @@
 //! budget, seeds); a [`Trainer`] holds a task with its loaded data and turns a compiled
 //! activation into an [`Evaluation`], one [`Score`] per seed.
 //!
-//! Seeds run in parallel on as many worker threads as the current rayon pool has (or as
-//! [`Trainer::with_threads`] says); each worker owns a one-thread rayon pool,
-//! so dfdx's matrix products (gemm splits work across `rayon::current_num_threads()`) run
-//! single-threaded and every result depends on the seed only, not on the machine's cores.
+//! Seeds train in parallel on [`Workers`]: a search hands its own (built once) to
+//! [`Trainer::evaluate_all`]; [`Trainer::evaluate`] builds as many as the current rayon pool
+//! has threads (or as [`Trainer::with_threads`] says). Every result depends on the seed only,
+//! not on the machine's cores.
 //!
 //! ```no_run
 //! use radact::activation::Activation;
@@ -21,6 +21,7 @@ use super::network::{Mlp, NetworkConfig, NetworkError};
 use super::op::ActivationOp;
 use super::optimizer::{HyperParameterError, Optimizer, OptimizerConfig};
 use super::score::{Evaluation, Metrics, Score, Status, Summary, DISTINCT_VALUES_CAP};
+use super::workers::Workers;
 use crate::activation::CompiledActivation;
 use crate::expr::Program;
 use rand::seq::SliceRandom;
@@ -30,7 +31,6 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Weights larger than this in magnitude count as exploded.
@@ -195,6 +195,24 @@ pub struct Trainer {
     threads: usize,
 }
 
+/// An activation set up for training by [`Trainer::prepare`].
+struct Prepared {
+    /// Its dfdx operation, or why it could not be built (every seed then fails with it).
+    op: Result<ActivationOp, String>,
+    /// Its measured forward cost per element.
+    forward_ns: f64,
+}
+
+impl Prepared {
+    /// The evaluation of the seeds' scores, in seed order.
+    fn evaluation(&self, seeds: Vec<Score>) -> Result<Evaluation, TrainError> {
+        Ok(Evaluation {
+            summary: Summary::of(&seeds, self.forward_ns),
+            seeds,
+        })
+    }
+}
+
 /// Evaluates `activation` on `task`, loading the dataset first. To evaluate several
 /// activations, build a [`Trainer`] once instead.
 pub fn evaluate(activation: &CompiledActivation, task: &Task) -> Result<Evaluation, TrainError> {
@@ -270,68 +288,78 @@ impl Trainer {
         activation: &CompiledActivation,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<Evaluation, TrainError> {
-        let op = if self.task.network.normalize {
-            ActivationOp::standardized(activation).map_err(|e| e.to_string())
-        } else {
-            Ok(ActivationOp::new(activation))
-        };
-        let forward_ns = forward_cost_ns(&activation.forward);
-        let seeds = &self.task.seeds;
         let threads = match self.threads {
             0 => rayon::current_num_threads(),
             n => n,
         };
-        let workers = threads.clamp(1, seeds.len());
-        let next = AtomicUsize::new(0);
-        let work = || {
-            // One single-threaded pool per worker: gemm sees one thread.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(1)
-                .build()
-                .map_err(|e| TrainError::Thread(e.to_string()));
-            let mut done = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else {
-                    return done;
-                };
-                let score = match &pool {
-                    Ok(pool) => pool.install(|| self.run_seed(&op, seed, progress)),
-                    Err(e) => Err(TrainError::Thread(e.to_string())),
-                };
-                done.push((i, score));
-            }
-        };
-        let mut scores: Vec<(usize, Result<Score, TrainError>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            let mut all = Vec::new();
-            for h in handles {
-                all.extend(h.join().map_err(|panic| {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    TrainError::Thread(format!("a training thread panicked: {message}"))
-                })?);
-            }
-            Ok::<_, TrainError>(all)
+        let workers = Workers::new(threads.clamp(1, self.task.seeds.len()))?;
+        self.evaluate_on(&workers, activation, progress)
+    }
+
+    /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
+    pub fn evaluate_on(
+        &self,
+        workers: &Workers,
+        activation: &CompiledActivation,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<Evaluation, TrainError> {
+        let prepared = self.prepare(activation);
+        let seeds = &self.task.seeds;
+        let scores = workers.map(seeds.len(), |i| {
+            self.train_seed(&prepared, seeds[i], progress)
         })?;
-        scores.sort_by_key(|(i, _)| *i);
-        let seeds: Vec<Score> = scores
-            .into_iter()
-            .map(|(_, s)| s)
-            .collect::<Result<_, _>>()?;
-        Ok(Evaluation {
-            summary: Summary::of(&seeds, forward_ns),
-            seeds,
-        })
+        prepared.evaluation(scores.into_iter().collect::<Result<_, _>>()?)
+    }
+
+    /// Evaluates several activations on `workers`, every (activation, seed) pair a job of its
+    /// own, so that both the seeds of one activation and different activations train at once.
+    /// Each evaluation comes with the seconds its seeds took, summed. A task error (as opposed
+    /// to a candidate failing) fails the whole call.
+    pub fn evaluate_all(
+        &self,
+        workers: &Workers,
+        activations: &[&CompiledActivation],
+    ) -> Result<Vec<(Evaluation, f64)>, TrainError> {
+        let prepared: Vec<Prepared> = activations.iter().map(|a| self.prepare(a)).collect();
+        let seeds = &self.task.seeds;
+        let per = seeds.len();
+        let mut scores = workers
+            .map(prepared.len() * per, |job| {
+                let started = Instant::now();
+                let score = self.train_seed(&prepared[job / per], seeds[job % per], &|_| {});
+                score.map(|score| (score, started.elapsed().as_secs_f64()))
+            })?
+            .into_iter();
+        prepared
+            .iter()
+            .map(|p| {
+                let timed: Vec<(Score, f64)> =
+                    scores.by_ref().take(per).collect::<Result<_, _>>()?;
+                let seconds = timed.iter().map(|(_, s)| s).sum();
+                let evaluation = p.evaluation(timed.into_iter().map(|(s, _)| s).collect())?;
+                Ok((evaluation, seconds))
+            })
+            .collect()
+    }
+
+    /// Sets up an activation for training: its dfdx operation (standardised when the network
+    /// asks for it; a failure is kept and fails every seed with its reason) and its measured
+    /// forward cost.
+    fn prepare(&self, activation: &CompiledActivation) -> Prepared {
+        Prepared {
+            op: if self.task.network.normalize {
+                ActivationOp::standardized(activation).map_err(|e| e.to_string())
+            } else {
+                Ok(ActivationOp::new(activation))
+            },
+            forward_ns: forward_cost_ns(&activation.forward),
+        }
     }
 
     /// Trains and scores one seed; the activation was set up (or failed to) by the caller.
-    fn run_seed(
+    fn train_seed(
         &self,
-        op: &Result<ActivationOp, String>,
+        prepared: &Prepared,
         seed: u64,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<Score, TrainError> {
@@ -344,7 +372,7 @@ impl Trainer {
             wall_time_s: start.elapsed().as_secs_f64(),
             metrics: None,
         };
-        let op = match op {
+        let op = match &prepared.op {
             Ok(op) => op.clone(),
             Err(reason) => {
                 progress(&Progress {
