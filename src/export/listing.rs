@@ -40,7 +40,7 @@ const MAX_NESTING: usize = 8;
 
 /// A graph as straight-line code: variable bindings in order, then the result.
 #[derive(Clone, Debug)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// `v{i} = bindings[i]`; each reads only the input and earlier variables.
     pub bindings: Vec<Expr>,
     /// The value of the graph's root.
@@ -50,7 +50,7 @@ pub struct Listing {
 /// Exported activations lowered for a generator: per activation the listings of `f` and `g`,
 /// and the kernels they call, each once, in order of first use.
 #[derive(Clone, Debug)]
-pub struct Lowered {
+pub(crate) struct Lowered {
     /// `(forward, backward)` of each activation, in order.
     pub listings: Vec<(Listing, Listing)>,
     /// The kernels all of them call.
@@ -193,7 +193,7 @@ impl Listing {
     }
 
     /// Whether the listing writes any number (a constant operand or parameter).
-    pub fn has_numbers(&self) -> bool {
+    pub(crate) fn has_numbers(&self) -> bool {
         fn any(e: &Expr) -> bool {
             match e {
                 Expr::Const(_) => true,
@@ -205,7 +205,7 @@ impl Listing {
     }
 
     /// Whether the listing calls any kernel (otherwise the result is `x` or a constant).
-    pub fn calls_kernels(&self) -> bool {
+    pub(crate) fn calls_kernels(&self) -> bool {
         matches!(self.result, Expr::Call { .. }) || !self.bindings.is_empty()
     }
 }
@@ -251,7 +251,7 @@ impl Expr {
     }
 
     /// Like [`Expr::render`], with constants written by `number`.
-    pub fn render_with(&self, prefix: &str, number: &dyn Fn(f32) -> String) -> String {
+    pub(crate) fn render_with(&self, prefix: &str, number: &dyn Fn(f32) -> String) -> String {
         match self {
             Expr::Input => "x".to_string(),
             Expr::Const(c) => number(*c),

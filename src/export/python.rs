@@ -99,7 +99,7 @@ impl Dialect {
 
 /// `_pair` for libraries whose `asarray` takes a dtype (NumPy, JAX): generated code's constants
 /// are Python floats, and at least one operand of a kernel is an array.
-pub const ARRAY_PAIR: (&str, &str) = (
+pub(crate) const ARRAY_PAIR: (&str, &str) = (
     "_pair",
     "def _pair(a, b):
     \"\"\"Both operands as arrays: a constant becomes a 0-d array of the other's dtype.\"\"\"

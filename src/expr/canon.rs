@@ -22,7 +22,7 @@ pub fn simplify(graph: &Graph) -> Graph {
 
 /// Simplifies the sub-expressions at `roots` together into a new graph, returning it with the
 /// nodes the roots became. The new graph's root is the first of them.
-pub fn simplify_roots(graph: &Graph, roots: &[NodeId]) -> (Graph, Vec<NodeId>) {
+pub(crate) fn simplify_roots(graph: &Graph, roots: &[NodeId]) -> (Graph, Vec<NodeId>) {
     let (mut g, mut now) = rewrite(graph, roots);
     for _ in 1..MAX_ROUNDS {
         let (next, next_roots) = rewrite(&g, &now);

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 /// Number of probe points.
 pub const PROBES: usize = 1000;
 /// Seed of the probe-point generator.
-pub const PROBE_SEED: u64 = 0x5ead_ac71;
+pub(crate) const PROBE_SEED: u64 = 0x5ead_ac71;
 
 /// A 64-bit behavioural hash, printed as 16 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -86,7 +86,7 @@ fn quantise(y: f32) -> u32 {
 }
 
 /// Hashes the outputs of a function on the probe points.
-pub fn fingerprint_outputs(outputs: &[f32]) -> Fingerprint {
+pub(crate) fn fingerprint_outputs(outputs: &[f32]) -> Fingerprint {
     let bytes: Vec<u8> = outputs
         .iter()
         .flat_map(|&y| quantise(y).to_le_bytes())
@@ -95,7 +95,7 @@ pub fn fingerprint_outputs(outputs: &[f32]) -> Fingerprint {
 }
 
 /// The fingerprint of a compiled program's first output.
-pub fn fingerprint_program(program: &Program) -> Fingerprint {
+pub(crate) fn fingerprint_program(program: &Program) -> Fingerprint {
     let x = probe_points();
     let mut y = vec![0.0; x.len()];
     program.eval(x, &mut y);

@@ -156,7 +156,7 @@ impl Graph {
     }
 
     /// Nodes reachable from `roots`, each after all of its arguments (a topological order).
-    pub fn topo_order_from(&self, roots: &[NodeId]) -> Vec<NodeId> {
+    pub(crate) fn topo_order_from(&self, roots: &[NodeId]) -> Vec<NodeId> {
         let mut order = Vec::new();
         let mut state = vec![0u8; self.dag.node_count()]; // 0 new, 1 open, 2 done
         for &root in roots {
@@ -195,7 +195,7 @@ impl Graph {
     }
 
     /// Number of primitive applications reachable from the root.
-    pub fn op_count(&self) -> usize {
+    pub(crate) fn op_count(&self) -> usize {
         self.topo_order()
             .into_iter()
             .filter(|&n| matches!(self.node(n), Node::Op { .. }))

@@ -11,7 +11,7 @@
 //! assert!((y[1] - 10.0).abs() < 1e-4);
 //! ```
 
-pub mod canon;
+pub(crate) mod canon;
 pub mod fingerprint;
 pub mod graph;
 pub mod kernels;

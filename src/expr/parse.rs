@@ -149,7 +149,7 @@ struct Parser<'t> {
 /// Deepest nesting accepted (brackets, calls, unary minus, powers, and operator chains such as
 /// `x + x + x`), so that hostile input cannot overflow the stack: also the deepest graph that a
 /// serialised node list may describe.
-pub const MAX_NESTING: usize = 200;
+pub(crate) const MAX_NESTING: usize = 200;
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -372,7 +372,7 @@ fn bare_name_as_call(ast: Ast) -> Ast {
 
 /// Parses `text` into `graph` with the given variables bound to nodes, and returns the node of
 /// its value. Used for derivative templates and backward rules (variables `a`, `b`, `y`, …).
-pub fn parse_into(
+pub(crate) fn parse_into(
     text: &str,
     vars: &[(&str, NodeId)],
     graph: &mut Graph,
@@ -382,7 +382,7 @@ pub fn parse_into(
 }
 
 /// Evaluates a constant formula (numbers, `pi`, `e`, operators and functions of constants).
-pub fn parse_constant(text: &str) -> Result<f32, ParseError> {
+pub(crate) fn parse_constant(text: &str) -> Result<f32, ParseError> {
     let mut g = Graph::new();
     let node = parse_into(text, &[], &mut g)?;
     g.set_root(node);

@@ -34,7 +34,7 @@ impl fmt::Display for Graph {
 }
 
 /// Formula text of the sub-expression at `node`.
-pub fn print_node(graph: &Graph, node: NodeId) -> String {
+pub(crate) fn print_node(graph: &Graph, node: NodeId) -> String {
     let mut memo = HashMap::new();
     for n in graph.topo_order_from(&[node]) {
         let printed = print_one(graph, n, &memo);

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 /// One node in serialised form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum NodeRecord {
+pub(crate) enum NodeRecord {
     /// The input `x`.
     Input,
     /// A constant.
@@ -40,7 +40,7 @@ pub enum NodeRecord {
 
 /// A graph in serialised form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GraphRecord {
+pub(crate) struct GraphRecord {
     /// The formula text.
     pub formula: String,
     /// The nodes the root reaches, arguments first. May be omitted: then `formula` is parsed.
@@ -78,7 +78,7 @@ impl From<&Graph> for GraphRecord {
 
 /// Why a saved graph (formula and node list) cannot be read back.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum GraphRecordError {
+pub(crate) enum GraphRecordError {
     /// The formula does not parse.
     #[error("formula `{formula}`: {source}")]
     Formula {

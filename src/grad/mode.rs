@@ -57,17 +57,8 @@ impl PartialEq for NamedRule {
 }
 
 impl NamedRule {
-    /// The rule `name` with its default parameters.
-    pub fn with_defaults(name: &str) -> Option<NamedRule> {
-        let spec = rule(name)?;
-        Some(NamedRule {
-            spec,
-            params: spec.params.iter().map(|p| p.default).collect(),
-        })
-    }
-
     /// Builds `g(x)` into `graph` with `x` bound to `x`.
-    pub fn instantiate(&self, graph: &mut Graph, x: NodeId) -> NodeId {
+    pub(crate) fn instantiate(&self, graph: &mut Graph, x: NodeId) -> NodeId {
         let mut vars = vec![("x", x)];
         for (spec, &v) in self.spec.params.iter().zip(&self.params) {
             let c = graph.constant(v);

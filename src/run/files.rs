@@ -103,7 +103,7 @@ pub fn read_checked<T: DeserializeOwned>(
 }
 
 /// Like [`read_checked`], `None` when the file does not exist.
-pub fn read_optional<T: DeserializeOwned>(
+pub(crate) fn read_optional<T: DeserializeOwned>(
     path: &Path,
     check: impl FnOnce(&T) -> Result<(), FieldError>,
 ) -> Result<Option<T>, RunError> {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The lock file of a run directory.
-pub const LOCK: &str = "run.lock";
+pub(crate) const LOCK: &str = "run.lock";
 
 /// How long a writer retries when the lock is busy: a reader's probe holds a shared lock for
 /// microseconds, a writer for the whole run.

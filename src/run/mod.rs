@@ -361,7 +361,7 @@ impl Run {
     }
 
     /// Saves the final check.
-    pub fn save_final_report(&self, report: &FinalReport) -> Result<(), RunError> {
+    pub(crate) fn save_final_report(&self, report: &FinalReport) -> Result<(), RunError> {
         let path = self.dir.join(FINAL_CHECK);
         write_atomic(&path, to_ron(report).as_bytes()).map_err(io_err(&path))
     }

@@ -529,7 +529,7 @@ mod rng_state {
         word_pos: String,
     }
 
-    pub fn serialize<S: Serializer>(rng: &ChaCha8Rng, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(rng: &ChaCha8Rng, s: S) -> Result<S::Ok, S::Error> {
         State {
             seed: rng.get_seed(),
             stream: rng.get_stream(),
@@ -538,7 +538,7 @@ mod rng_state {
         .serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ChaCha8Rng, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ChaCha8Rng, D::Error> {
         let state = State::deserialize(d)?;
         let word_pos: u128 = state
             .word_pos

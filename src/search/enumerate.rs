@@ -29,7 +29,6 @@ use super::space::{Limits, SearchSpace};
 use crate::activation::Activation;
 use crate::expr::{self, Arity, Fingerprint, Graph, NodeId, Op};
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::collections::HashSet;
 
 /// The state of an exhaustive enumeration: where it is, not what it has seen.
@@ -102,8 +101,9 @@ impl Enumeration {
 
     /// An upper bound on the number of candidates: the trees within the limits before any
     /// deduplication, times the number of backward modes (duplicates usually remove a third to
-    /// a half of them).
-    pub fn len_hint(&self, space: &SearchSpace) -> Option<usize> {
+    /// a half of them). The tests' oracle for the enumeration's size.
+    #[cfg(test)]
+    pub(crate) fn len_hint(&self, space: &SearchSpace) -> Option<usize> {
         let trees = count_trees(space, self.max_ops, space.limits.max_depth);
         let total = trees.saturating_mul(space.backward.modes.len() as u128);
         Some(usize::try_from(total).unwrap_or(usize::MAX))
@@ -280,6 +280,7 @@ fn shapes(space: &SearchSpace, size: usize) -> Vec<(Op, Vec<usize>)> {
     out
 }
 
+#[cfg(test)]
 /// Number of trees over `x` with 1 to `max_ops` operations and at most `max_depth` operations
 /// deep, built from the weighted primitives (commutative ones counted in one argument order).
 fn count_trees(space: &SearchSpace, max_ops: usize, max_depth: usize) -> u128 {
@@ -294,9 +295,9 @@ fn count_trees(space: &SearchSpace, max_ops: usize, max_depth: usize) -> u128 {
                 (0..s)
                     .map(|l| (l, s - 1 - l))
                     .map(|(l, r)| match (commutative, l.cmp(&r)) {
-                        (false, _) | (true, Ordering::Less) => c(l).saturating_mul(c(r)),
-                        (true, Ordering::Equal) => c(l).saturating_mul(c(l) + 1) / 2,
-                        (true, Ordering::Greater) => 0,
+                        (false, _) | (true, std::cmp::Ordering::Less) => c(l).saturating_mul(c(r)),
+                        (true, std::cmp::Ordering::Equal) => c(l).saturating_mul(c(l) + 1) / 2,
+                        (true, std::cmp::Ordering::Greater) => 0,
                     })
                     .fold(0, u128::saturating_add)
             };

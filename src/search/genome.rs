@@ -66,7 +66,7 @@ pub fn viable(graph: &Graph, limits: &Limits) -> bool {
 /// Whether a (simplified) graph may be a genome of `space`: [`viable`], and built only from the
 /// space's primitives (simplification may spell `0 - a` as `-a` or `a * a` as `square(a)`; such
 /// a graph is not admitted where those primitives are not allowed).
-pub fn admissible(graph: &Graph, space: &SearchSpace) -> bool {
+pub(crate) fn admissible(graph: &Graph, space: &SearchSpace) -> bool {
     let allowed = space.weighted_primitives();
     viable(graph, &space.limits)
         && graph
@@ -76,7 +76,7 @@ pub fn admissible(graph: &Graph, space: &SearchSpace) -> bool {
 }
 
 /// Operations on the longest path from the output to a leaf (0 for `x` or a constant).
-pub fn op_depth(graph: &Graph) -> usize {
+pub(crate) fn op_depth(graph: &Graph) -> usize {
     // `Graph::depth` counts nodes, and every path ends in a leaf that is not an operation.
     graph.depth() - 1
 }

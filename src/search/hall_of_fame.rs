@@ -42,7 +42,7 @@ pub struct HallOfFame {
 /// costs a pass over the top entries and the Pareto front, never a rebuild from all records.
 /// The result is the same as [`HallOfFame::build`] over the same records in the same order.
 #[derive(Clone, Debug)]
-pub struct LiveHallOfFame {
+pub(crate) struct LiveHallOfFame {
     hall: HallOfFame,
     size: usize,
 }

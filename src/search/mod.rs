@@ -20,4 +20,4 @@ pub mod objective;
 pub mod pareto;
 pub mod prefilter;
 pub mod record;
-pub mod stats;
+pub(crate) mod stats;

@@ -243,11 +243,11 @@ pub struct SearchSpace {
 /// Most candidates a search may train (`evaluations`, `--budget`).
 pub const MAX_EVALUATIONS: usize = 10_000_000;
 /// Largest population of the evolutionary algorithms.
-pub const MAX_POPULATION: usize = 100_000;
+pub(crate) const MAX_POPULATION: usize = 100_000;
 /// Largest hall of fame.
 pub const MAX_HALL_OF_FAME: usize = 10_000;
 /// Most candidates the final check trains again, and most baselines it compares them with.
-pub const MAX_FINAL_CHECK: usize = 100;
+pub(crate) const MAX_FINAL_CHECK: usize = 100;
 
 /// A space file that could not be loaded: where and why.
 #[derive(Debug, thiserror::Error)]

@@ -32,7 +32,7 @@ pub struct SignTest {
 }
 
 /// The paired sign test of `a[i]` against `b[i]`; pairs with a non-finite value are skipped.
-pub fn sign_test(a: &[f64], b: &[f64]) -> SignTest {
+pub(crate) fn sign_test(a: &[f64], b: &[f64]) -> SignTest {
     let (mut wins, mut losses, mut ties) = (0, 0, 0);
     for (x, y) in a.iter().zip(b) {
         if !x.is_finite() || !y.is_finite() {

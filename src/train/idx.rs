@@ -18,7 +18,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Largest IDX file accepted, compressed or decompressed: 1 GiB, twenty times Fashion-MNIST's
 /// training images, so that a gzip bomb or a corrupt header cannot claim many gigabytes.
-pub const MAX_IDX_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_IDX_BYTES: u64 = 1 << 30;
 
 /// An n-dimensional array of unsigned bytes read from an IDX file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -249,7 +249,7 @@ impl Mlp {
     /// Runs the network without a tape on `x` (whole rows) and returns the logits, row-major
     /// (`rows x n_classes`). If `hidden` is given, every hidden activation value is appended
     /// to it (in no particular order), for sparsity and value statistics.
-    pub fn infer(
+    pub(crate) fn infer(
         &self,
         x: &[f32],
         mut hidden: Option<&mut Vec<f32>>,

@@ -124,7 +124,9 @@ impl ActivationOp {
     }
 
     /// The activation standardised to zero mean and unit variance under `N(0, 1)` inputs.
-    pub fn standardized(compiled: &CompiledActivation) -> Result<Self, StandardizationError> {
+    pub(crate) fn standardized(
+        compiled: &CompiledActivation,
+    ) -> Result<Self, StandardizationError> {
         let s = Standardization::of(&compiled.forward)?;
         Ok(ActivationOp {
             shift: s.mean,
@@ -139,7 +141,7 @@ impl ActivationOp {
     }
 
     /// Evaluates the (possibly standardised) activation on a slice: `y = f(x)`.
-    pub fn forward_values(&self, x: &[f32], y: &mut [f32]) {
+    pub(crate) fn forward_values(&self, x: &[f32], y: &mut [f32]) {
         self.forward.eval(x, y);
         if self.is_affine() {
             y.iter_mut()
@@ -148,7 +150,7 @@ impl ActivationOp {
     }
 
     /// Evaluates `y = f(x)` and the backward multiplier `g(x)` on a slice in one pass.
-    pub fn forward_and_multiplier(&self, x: &[f32], y: &mut [f32], g: &mut [f32]) {
+    pub(crate) fn forward_and_multiplier(&self, x: &[f32], y: &mut [f32], g: &mut [f32]) {
         self.joint.eval_many(x, &mut [y, g]);
         if self.is_affine() {
             y.iter_mut()

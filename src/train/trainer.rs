@@ -229,7 +229,7 @@ impl Trainer {
 
     /// Validates the task and pairs it with already loaded data (`task.dataset` is then only a
     /// label).
-    pub fn with_data(task: Task, data: Dataset) -> Result<Self, TrainError> {
+    pub(crate) fn with_data(task: Task, data: Dataset) -> Result<Self, TrainError> {
         task.validate()?;
         if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
             return Err(TrainError::InvalidTask(format!(
@@ -297,7 +297,7 @@ impl Trainer {
     }
 
     /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
-    pub fn evaluate_on(
+    pub(crate) fn evaluate_on(
         &self,
         workers: &Workers,
         activation: &CompiledActivation,
