@@ -2,9 +2,10 @@
 //!
 //! Each kernel is total: any `f32` in (NaN, ±inf and subnormals included), never a panic. The
 //! callers ([`super::primitive::Op::eval`] and the batch loops of [`super::Program`]) pass every
-//! result through [`saturate`], so outputs are NaN or finite. The tables at the bottom
-//! ([`unary_table!`], [`binary_table!`]) map each [`super::Op`] to its kernel once; both the
-//! scalar evaluator and the batch evaluator expand them, so the two cannot disagree.
+//! result through [`saturate`], so outputs are NaN or finite. The primitive table
+//! (`catalogue.rs`) names each primitive's kernel once, with the bodies of generated code that
+//! follow it operation for operation; both the scalar evaluator and the batch evaluator reach
+//! the kernels through it ([`super::Op`]'s `dispatch`), so the two cannot disagree.
 
 use super::graph::Params;
 use std::f32::consts::PI;
@@ -468,43 +469,6 @@ fn bessel_scaled(x: f32) -> (f32, f32) {
         ((i0 * s) as f32, (i1 * s * x.signum()) as f32)
     }
 }
-
-/// Calls `$cb!($($pre)*; Op => kernel, ...)` with every unary primitive and its kernel.
-macro_rules! unary_table {
-    ($cb:ident; $($pre:tt)*) => {
-        $cb!($($pre)*;
-            Zero => zero, One => one, Identity => identity, Negative => negative, Abs => abs,
-            Reciprocal => reciprocal, Square => square, Cube => cube, Sqrt => sqrt, Log => log,
-            Exp => exp, Expm1 => expm1, Sin => sin, Cos => cos, Sinc => sinc, Sinh => sinh,
-            Cosh => cosh, Tanh => tanh, Arcsinh => arcsinh, Arctan => arctan, Erf => erf,
-            Erfc => erfc, Sigmoid => sigmoid, LogSigmoid => log_sigmoid, Softplus => softplus,
-            Softsign => softsign, Relu => relu, LeakyRelu => leaky_relu, Elu => elu,
-            Selu => selu, Gelu => gelu, Swish => swish, Mish => mish, Elish => elish,
-            HardSigmoid => hard_sigmoid, HardSwish => hard_swish, Relu6 => relu6,
-            Gaussian => gaussian, BesselI0e => bessel_i0e, BesselI1e => bessel_i1e,
-            Min0 => min0, Max0 => max0, Scale => scale, Shift => shift,
-            Heaviside => heaviside, Sign => sign, Floor => floor, Ceil => ceil, Round => round,
-            Frac => frac, Quantize => quantize, Clamp => clamp, Deadzone => deadzone,
-            Threshold => threshold, Mod => modulo, Sawtooth => sawtooth,
-            SquareWave => square_wave, TriangleWave => triangle_wave, Bump => bump
-        )
-    };
-}
-
-/// Calls `$cb!($($pre)*; Op => kernel, ...)` with every binary primitive and its kernel; the
-/// n-ary primitives fold the binary kernel named after them.
-macro_rules! binary_table {
-    ($cb:ident; $($pre:tt)*) => {
-        $cb!($($pre)*;
-            Add => add, Sub => sub, Mul => mul, Div => div, Pow => pow, Max => max, Min => min,
-            SigmoidGate => sigmoid_gate, GaussDist => gauss_dist, LapDist => lap_dist,
-            Lerp => lerp, SumN => add, ProdN => mul, MaxN => max, MinN => min
-        )
-    };
-}
-
-pub(crate) use binary_table;
-pub(crate) use unary_table;
 
 #[cfg(test)]
 mod tests {
