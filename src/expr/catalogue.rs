@@ -445,6 +445,23 @@ primitives! {
         python: "x / (1.0 + xp.abs(x))",
         c: "x / (1.0f + fabsf(x))",
     },
+    /// smooth clip to `[0, 1]`.
+    Softclip {
+        name: "softclip", arity: Unary,
+        formula: "ln((1 + e^x) / (1 + e^(x - 1))) = softplus(x) - softplus(x - 1)",
+        exact: ["sigmoid(a) - sigmoid(a - 1)"],
+        flags: [bounded], cost: 12.0,
+        kernel: softclip,
+        rust: "let m = if x < 0.5 { x } else { 1.0 - x };\n\
+              let s = m.exp().ln_1p() - (m - 1.0).exp().ln_1p();\n\
+              if x < 0.5 { s } else { 1.0 - s }",
+        python: "m = xp.where(x < 0.5, x, 1.0 - x)\n\
+                s = xp.log1p(xp.exp(m)) - xp.log1p(xp.exp(m - 1.0))\n\
+                xp.where(x < 0.5, s, 1.0 - s)",
+        c: "float m = x < 0.5f ? x : 1.0f - x;\n\
+           float s = log1pf(expf(m)) - log1pf(expf(m - 1.0f));\n\
+           x < 0.5f ? s : 1.0f - s",
+    },
     /// rectifier.
     Relu {
         name: "relu", arity: Unary,

@@ -189,6 +189,18 @@ pub fn softplus(x: f32, _: &Params) -> f32 {
 pub fn softsign(x: f32, _: &Params) -> f32 {
     x / (1.0 + x.abs())
 }
+/// `ln((1 + e^x) / (1 + e^(x - 1)))`, a smooth clip to `[0, 1]` (the soft clipping of Klimek
+/// and Perelstein 2020), computed at `m = min(x, 1 - x)` by its symmetry `f(x) = 1 - f(1 - x)`:
+/// there neither exponential overflows nor the two logarithms cancel.
+pub fn softclip(x: f32, _: &Params) -> f32 {
+    let m = if x < 0.5 { x } else { 1.0 - x };
+    let s = m.exp().ln_1p() - (m - 1.0).exp().ln_1p();
+    if x < 0.5 {
+        s
+    } else {
+        1.0 - s
+    }
+}
 /// `max(x, 0)`; NaN stays NaN.
 pub fn relu(x: f32, _: &Params) -> f32 {
     if x <= 0.0 {
@@ -510,5 +522,31 @@ mod tests {
         assert_eq!(pow(-2.0, 3.0, &P), -8.0);
         assert_eq!(pow(-4.0, 0.5, &P), 2.0);
         assert!(modulo(3.0, &[0.0, 0.0]).is_finite());
+    }
+
+    #[test]
+    fn softclip_is_a_smooth_clip_to_the_unit_interval() {
+        let naive = |x: f64| ((1.0 + x.exp()) / (1.0 + (x - 1.0).exp())).ln();
+        let mut last = 0.0;
+        for i in -4000..=4000 {
+            let x = i as f32 * 0.01;
+            let y = softclip(x, &P);
+            assert!(
+                (f64::from(y) - naive(f64::from(x))).abs() < 1e-6,
+                "{x}: {y}"
+            );
+            assert!(
+                (y + softclip(1.0 - x, &P) - 1.0).abs() < 1e-6,
+                "symmetry at {x}"
+            );
+            assert!(y >= last && y <= 1.0, "{x}: {y} after {last}");
+            last = y;
+        }
+        assert!((softclip(0.5, &P) - 0.5).abs() < 1e-7);
+        assert_eq!(softclip(f32::INFINITY, &P), 1.0);
+        assert_eq!(softclip(1e30, &P), 1.0);
+        assert_eq!(softclip(f32::NEG_INFINITY, &P), 0.0);
+        assert_eq!(softclip(-1e30, &P), 0.0);
+        assert!(softclip(f32::NAN, &P).is_nan());
     }
 }
