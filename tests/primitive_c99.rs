@@ -216,23 +216,30 @@ fn c_kernel(p: &Primitive) -> String {
         .collect();
     let mut lines: Vec<&str> = code.c.lines().map(str::trim).collect();
     let value = lines.pop().expect("a body has a value");
-    let mut s = format!(
-        "/* {}: {} */\nstatic float radact_{}({}) {{\n",
+    let statements: String = lines.iter().map(|l| format!("    {l}\n")).collect();
+    format!(
+        "/* {}: {} */\nstatic float radact_{}({}) {{\n{statements}    return sat({value});\n}}\n",
         p.name,
         p.formula,
         code.name,
         signature.join(", ")
-    );
-    for statement in lines {
-        let _ = writeln!(s, "    {statement}");
-    }
-    let _ = writeln!(s, "    return sat({value});\n}}");
-    s
+    )
+}
+
+/// `values`, their negatives, and NaN.
+fn signed(values: &[f32]) -> Vec<f32> {
+    let negatives = values.iter().map(|v| -v);
+    values
+        .iter()
+        .copied()
+        .chain(negatives)
+        .chain([f32::NAN])
+        .collect()
 }
 
 /// The unary grid.
 fn inputs() -> Vec<f32> {
-    let mut x = vec![
+    let mut x = signed(&[
         0.0,
         f32::from_bits(1),
         f32::MIN_POSITIVE,
@@ -269,16 +276,14 @@ fn inputs() -> Vec<f32> {
         1e30,
         f32::MAX,
         f32::INFINITY,
-    ];
-    x.extend(x.clone().iter().map(|v| -v));
-    x.push(f32::NAN);
+    ]);
     x.extend((0..44).map(|i| -8.0 + 0.37 * i as f32));
     x
 }
 
 /// The binary grid: each operand runs over these.
 fn operands() -> Vec<f32> {
-    let mut x = vec![
+    signed(&[
         0.0,
         f32::from_bits(1),
         1e-7,
@@ -293,10 +298,7 @@ fn operands() -> Vec<f32> {
         1e30,
         f32::MAX,
         f32::INFINITY,
-    ];
-    x.extend(x.clone().iter().map(|v| -v));
-    x.push(f32::NAN);
-    x
+    ])
 }
 
 /// Parameter sets for `p`: its defaults, then others within its bounds.
