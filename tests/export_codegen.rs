@@ -51,7 +51,10 @@ const CASES: &[(&str, &str)] = &[
     ("sinh(0.5 * x) / cosh(x) + tanh(x)", "exact"),
     ("arcsinh(x) + arctan(x)", "exact"),
     ("erf(x) + erfc(0.5 * x) + gelu(x)", "exact"),
-    ("log_sigmoid(x) + softplus(x) + softsign(x)", "exact"),
+    (
+        "log_sigmoid(x) + softplus(x) + softsign(x) + softclip(x)",
+        "exact",
+    ),
     ("relu(x) + leaky_relu(x) + elu(x) + selu(x)", "exact"),
     ("swish(x) + mish(x) + elish(x)", "exact"),
     ("hard_sigmoid(x) + hard_swish(x) + relu6(x)", "exact"),

@@ -76,6 +76,7 @@ fn smooth_ops() -> Vec<Op> {
         LogSigmoid,
         Softplus,
         Softsign,
+        Softclip,
         Elu,
         Gelu,
         Swish,

@@ -4,8 +4,9 @@
 //! radact.
 //!
 //! Every generator lowers the forward graph and the derived backward multiplier with one
-//! traversal (`listing.rs`) and spells each primitive from one table (`kernel.rs`; the three
-//! Python generators share one body per primitive and the module layout, `python.rs`) that mirrors
+//! traversal (`listing.rs`) and spells each primitive with the body its row of the primitive
+//! table declares ([`crate::expr::primitive::Code`], read through `kernel.rs`; the three Python
+//! generators share one body per primitive and the module layout, `python.rs`), which mirrors
 //! radact's kernels operation for operation, so generated code computes what radact computes:
 //! protection constants, saturation of ±inf to ±`f32::MAX`, `heaviside(0) = 1`, `sign(0) = 0`,
 //! round half to even, NaN handling.

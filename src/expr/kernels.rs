@@ -2,9 +2,10 @@
 //!
 //! Each kernel is total: any `f32` in (NaN, ±inf and subnormals included), never a panic. The
 //! callers ([`super::primitive::Op::eval`] and the batch loops of [`super::Program`]) pass every
-//! result through [`saturate`], so outputs are NaN or finite. The tables at the bottom
-//! ([`unary_table!`], [`binary_table!`]) map each [`super::Op`] to its kernel once; both the
-//! scalar evaluator and the batch evaluator expand them, so the two cannot disagree.
+//! result through [`saturate`], so outputs are NaN or finite. The primitive table
+//! (`catalogue.rs`) names each primitive's kernel once, with the bodies of generated code that
+//! follow it operation for operation; both the scalar evaluator and the batch evaluator reach
+//! the kernels through it ([`super::Op`]'s `dispatch`), so the two cannot disagree.
 
 use super::graph::Params;
 use std::f32::consts::PI;
@@ -187,6 +188,18 @@ pub fn softplus(x: f32, _: &Params) -> f32 {
 /// `x / (1 + |x|)`.
 pub fn softsign(x: f32, _: &Params) -> f32 {
     x / (1.0 + x.abs())
+}
+/// `ln((1 + e^x) / (1 + e^(x - 1)))`, a smooth clip to `[0, 1]` (the soft clipping of Klimek
+/// and Perelstein 2020), computed at `m = min(x, 1 - x)` by its symmetry `f(x) = 1 - f(1 - x)`:
+/// there neither exponential overflows nor the two logarithms cancel.
+pub fn softclip(x: f32, _: &Params) -> f32 {
+    let m = if x < 0.5 { x } else { 1.0 - x };
+    let s = m.exp().ln_1p() - (m - 1.0).exp().ln_1p();
+    if x < 0.5 {
+        s
+    } else {
+        1.0 - s
+    }
 }
 /// `max(x, 0)`; NaN stays NaN.
 pub fn relu(x: f32, _: &Params) -> f32 {
@@ -469,43 +482,6 @@ fn bessel_scaled(x: f32) -> (f32, f32) {
     }
 }
 
-/// Calls `$cb!($($pre)*; Op => kernel, ...)` with every unary primitive and its kernel.
-macro_rules! unary_table {
-    ($cb:ident; $($pre:tt)*) => {
-        $cb!($($pre)*;
-            Zero => zero, One => one, Identity => identity, Negative => negative, Abs => abs,
-            Reciprocal => reciprocal, Square => square, Cube => cube, Sqrt => sqrt, Log => log,
-            Exp => exp, Expm1 => expm1, Sin => sin, Cos => cos, Sinc => sinc, Sinh => sinh,
-            Cosh => cosh, Tanh => tanh, Arcsinh => arcsinh, Arctan => arctan, Erf => erf,
-            Erfc => erfc, Sigmoid => sigmoid, LogSigmoid => log_sigmoid, Softplus => softplus,
-            Softsign => softsign, Relu => relu, LeakyRelu => leaky_relu, Elu => elu,
-            Selu => selu, Gelu => gelu, Swish => swish, Mish => mish, Elish => elish,
-            HardSigmoid => hard_sigmoid, HardSwish => hard_swish, Relu6 => relu6,
-            Gaussian => gaussian, BesselI0e => bessel_i0e, BesselI1e => bessel_i1e,
-            Min0 => min0, Max0 => max0, Scale => scale, Shift => shift,
-            Heaviside => heaviside, Sign => sign, Floor => floor, Ceil => ceil, Round => round,
-            Frac => frac, Quantize => quantize, Clamp => clamp, Deadzone => deadzone,
-            Threshold => threshold, Mod => modulo, Sawtooth => sawtooth,
-            SquareWave => square_wave, TriangleWave => triangle_wave, Bump => bump
-        )
-    };
-}
-
-/// Calls `$cb!($($pre)*; Op => kernel, ...)` with every binary primitive and its kernel; the
-/// n-ary primitives fold the binary kernel named after them.
-macro_rules! binary_table {
-    ($cb:ident; $($pre:tt)*) => {
-        $cb!($($pre)*;
-            Add => add, Sub => sub, Mul => mul, Div => div, Pow => pow, Max => max, Min => min,
-            SigmoidGate => sigmoid_gate, GaussDist => gauss_dist, LapDist => lap_dist,
-            Lerp => lerp, SumN => add, ProdN => mul, MaxN => max, MinN => min
-        )
-    };
-}
-
-pub(crate) use binary_table;
-pub(crate) use unary_table;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,5 +522,31 @@ mod tests {
         assert_eq!(pow(-2.0, 3.0, &P), -8.0);
         assert_eq!(pow(-4.0, 0.5, &P), 2.0);
         assert!(modulo(3.0, &[0.0, 0.0]).is_finite());
+    }
+
+    #[test]
+    fn softclip_is_a_smooth_clip_to_the_unit_interval() {
+        let naive = |x: f64| ((1.0 + x.exp()) / (1.0 + (x - 1.0).exp())).ln();
+        let mut last = 0.0;
+        for i in -4000..=4000 {
+            let x = i as f32 * 0.01;
+            let y = softclip(x, &P);
+            assert!(
+                (f64::from(y) - naive(f64::from(x))).abs() < 1e-6,
+                "{x}: {y}"
+            );
+            assert!(
+                (y + softclip(1.0 - x, &P) - 1.0).abs() < 1e-6,
+                "symmetry at {x}"
+            );
+            assert!(y >= last && y <= 1.0, "{x}: {y} after {last}");
+            last = y;
+        }
+        assert!((softclip(0.5, &P) - 0.5).abs() < 1e-7);
+        assert_eq!(softclip(f32::INFINITY, &P), 1.0);
+        assert_eq!(softclip(1e30, &P), 1.0);
+        assert_eq!(softclip(f32::NEG_INFINITY, &P), 0.0);
+        assert_eq!(softclip(-1e30, &P), 0.0);
+        assert!(softclip(f32::NAN, &P).is_nan());
     }
 }

@@ -12,6 +12,7 @@
 //! ```
 
 pub(crate) mod canon;
+mod catalogue;
 pub mod fingerprint;
 pub mod graph;
 pub mod kernels;

@@ -8,8 +8,8 @@
 //! once warm.
 
 use super::graph::{Graph, Node, NodeId, Params};
-use super::kernels::{self, binary_table, saturate, unary_table};
-use super::primitive::{Arity, Op};
+use super::kernels::saturate;
+use super::primitive::{Dispatch, Op};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -282,40 +282,44 @@ fn fold2(out: &mut [f32], b: Src<'_>, f: impl Fn(f32, f32) -> f32) {
 
 /// Runs one instruction over the current chunk into `dst` (the chunk's length).
 fn run(instr: &Instr, x: &[f32], slots: &[Vec<f32>], dst: &mut [f32]) {
-    macro_rules! batch_unary {
-        ($op:expr, $p:expr, $a:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
-            match $op {
-                $(Op::$name => map1($a, $out, |v| kernels::$f(v, $p)),)*
-                _ => unreachable!("{:?} is not unary", $op),
-            }
-        };
+    instr.op.dispatch(Chunk {
+        instr,
+        x,
+        slots,
+        dst,
+    });
+}
+
+/// One instruction over one chunk, given its primitive's kernel.
+struct Chunk<'a> {
+    instr: &'a Instr,
+    x: &'a [f32],
+    slots: &'a [Vec<f32>],
+    dst: &'a mut [f32],
+}
+
+impl<'a> Chunk<'a> {
+    /// Operand `i` over the chunk.
+    fn arg(&self, i: usize) -> Src<'a> {
+        src(self.instr.args[i], self.x, self.slots)
     }
-    macro_rules! batch_binary {
-        ($op:expr, $p:expr, $a:expr, $b:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
-            match $op {
-                $(Op::$name => map2($a, $b, $out, |u, v| kernels::$f(u, v, $p)),)*
-                _ => unreachable!("{:?} is not binary", $op),
-            }
-        };
+}
+
+impl Dispatch for Chunk<'_> {
+    type Output = ();
+
+    fn unary(self, kernel: impl Fn(f32, &Params) -> f32) {
+        let p = &self.instr.params;
+        map1(self.arg(0), self.dst, |v| kernel(v, p));
     }
-    macro_rules! batch_fold {
-        ($op:expr, $p:expr, $b:expr, $out:expr; $($name:ident => $f:ident),* $(,)?) => {
-            match $op {
-                $(Op::$name => fold2($out, $b, |u, v| kernels::$f(u, v, $p)),)*
-                _ => unreachable!("{:?} is not n-ary", $op),
-            }
-        };
-    }
-    let p = &instr.params;
-    let arg = |i: usize| src(instr.args[i], x, slots);
-    match instr.op.primitive().arity {
-        Arity::Unary => unary_table!(batch_unary; instr.op, p, arg(0), dst),
-        Arity::Binary => binary_table!(batch_binary; instr.op, p, arg(0), arg(1), dst),
-        Arity::Nary => {
-            binary_table!(batch_binary; instr.op, p, arg(0), arg(1), dst);
-            for i in 2..instr.args.len() {
-                binary_table!(batch_fold; instr.op, p, arg(i), dst);
-            }
+
+    /// A binary kernel, folded over the further arguments of an n-ary primitive.
+    fn binary(self, kernel: impl Fn(f32, f32, &Params) -> f32) {
+        let p = &self.instr.params;
+        map2(self.arg(0), self.arg(1), self.dst, |u, v| kernel(u, v, p));
+        for i in 2..self.instr.args.len() {
+            let b = self.arg(i);
+            fold2(self.dst, b, |u, v| kernel(u, v, p));
         }
     }
 }

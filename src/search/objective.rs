@@ -7,19 +7,11 @@ use super::space::Objective;
 use crate::expr::{Graph, Node, Op};
 use crate::train::Evaluation;
 
-/// Relative cost per element of one primitive application: 1 for arithmetic and comparisons,
-/// 4 for one transcendental function, more for compositions of them.
+/// Relative cost per element of one primitive application, as its row of the primitive table
+/// states it ([`crate::expr::Primitive::cost`]): 1 for arithmetic and comparisons, 4 for one
+/// transcendental function, more for compositions of them.
 pub fn op_cost(op: Op) -> f64 {
-    use Op::*;
-    match op {
-        Exp | Expm1 | Log | Sin | Cos | Tanh | Sigmoid | Arctan | Gaussian | Softsign | Elu
-        | Selu | Swish | Sinc | SigmoidGate | GaussDist | LapDist | HardSwish | Sawtooth
-        | SquareWave | TriangleWave | Mod | Frac | Sqrt => 4.0,
-        Sinh | Cosh | Arcsinh | Erf | Erfc | LogSigmoid | Softplus | Gelu | Elish => 6.0,
-        Mish | Pow => 10.0,
-        BesselI0e | BesselI1e => 16.0,
-        _ => 1.0,
-    }
+    op.primitive().cost
 }
 
 /// Estimated cost per element of evaluating the nodes reachable from `roots`.
