@@ -3,10 +3,10 @@
 
 use super::hall_of_fame::HallOfFame;
 use super::space::SearchSpace;
-use super::stats::{median, sign_test, SignTest};
+use super::stats::{sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
-use crate::train::{Evaluation, TrainError, Trainer};
+use crate::train::{median, Evaluation, TrainError, Trainer};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
