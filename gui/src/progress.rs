@@ -2,7 +2,7 @@
 //! against the number of evaluations, the best so far, and the median of a moving window of
 //! recent candidates (the population the search is breeding from).
 
-use crate::row::{Metric, Row};
+use crate::row::Row;
 use egui::Color32;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use radact::search::{AlgorithmConfig, Objective, SearchSpace};
@@ -96,7 +96,7 @@ impl Progress {
 
     /// Shows the plot.
     pub fn plot(&self, ui: &mut egui::Ui, height: f32) {
-        let name = self.objective.map_or("score", |o| Metric::of_objective(o).label());
+        let name = self.objective.map_or("score", Objective::label);
         ui.label(egui::RichText::new(format!("Progress: {name}")).strong());
         let s = &self.series;
         let pairs = |ys: &[f64]| -> PlotPoints<'static> {

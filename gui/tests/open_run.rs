@@ -7,6 +7,7 @@ mod common;
 use common::{fixture_run, harness, step_until};
 use egui_kittest::kittest::Queryable;
 use radact::export::ExportedActivation;
+use radact::search::Objective;
 use radact_gui::row::Metric;
 use radact_gui::RadactApp;
 use std::time::Duration;
@@ -130,13 +131,14 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     h.get_by_label("val acc").click();
     h.step();
     h.step();
-    let first = h.state_mut().population.visible()[0].metric(Metric::ValidationAccuracy);
+    let first = h.state_mut().population.visible()[0]
+        .metric(Metric::Objective(Objective::ValidationAccuracy));
     let max = h
         .state()
         .population
         .rows()
         .iter()
-        .filter_map(|r| r.metric(Metric::ValidationAccuracy))
+        .filter_map(|r| r.metric(Metric::Objective(Objective::ValidationAccuracy)))
         .fold(f64::NEG_INFINITY, f64::max);
     assert_eq!(first, Some(max));
 
