@@ -2,7 +2,7 @@
 //! on a terminal or one JSON event a line with `--json`, then the final check.
 
 use super::{input_error, CliError};
-use crate::run::{default_name, Run, RunConfig};
+use crate::run::{check_name, default_name, Run, RunConfig};
 use crate::search::event::{Event, StopReason};
 use crate::search::space::MAX_EVALUATIONS;
 use crate::search::SearchSpace;
@@ -108,11 +108,7 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         .name
         .clone()
         .unwrap_or_else(|| default_name(&space.name));
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(input_error(anyhow!(
-            "--name `{name}` must be a plain directory name"
-        )));
-    }
+    check_name(&name).map_err(|e| input_error(anyhow!("--name: {e}")))?;
     let dir = args
         .out
         .clone()
