@@ -678,7 +678,7 @@ impl RadactApp {
                 let rows = self.population.selected_rows();
                 let config = self.run.as_ref().and_then(|r| r.config.as_ref());
                 let replace = action == ExportAction::Replace;
-                if let Ok(path) = self.export.save(&rows, config, run_dir.as_deref(), replace) {
+                if let Ok(path) = self.export.save(&rows, config, replace) {
                     self.log.push(format!("exported to {}", path.display()));
                 }
             }

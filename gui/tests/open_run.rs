@@ -6,7 +6,7 @@ mod common;
 
 use common::{fixture_run, harness, step_until};
 use egui_kittest::kittest::Queryable;
-use radact::export::ExportedActivation;
+use radact::export::{candidate_name, ExportedActivation};
 use radact::search::Objective;
 use radact_gui::row::Metric;
 use radact_gui::RadactApp;
@@ -150,6 +150,10 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].formula(), chosen.formula);
     assert_eq!(back[0].provenance().candidate, Some(chosen.id));
+    // The library's record of the candidate, the one `radact export` writes.
+    let config = h.state().run_config().expect("the configuration").clone();
+    let expected = ExportedActivation::of_candidate(&config, chosen).unwrap();
+    assert_eq!(back, [expected]);
 
     // Exporting again to the same file asks first and keeps the file until Replace.
     std::fs::write(&path, "kept").unwrap();
@@ -173,7 +177,7 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     h.step();
     let code = std::fs::read_to_string(dir.join("exports").join("selected.py")).unwrap();
     assert!(code.contains("torch.autograd.Function"), "{code}");
-    assert!(code.contains(&format!("fixture #{}", chosen.id)), "{code}");
+    assert!(code.contains(&candidate_name(&config, chosen.id)), "{code}");
 
     // NumPy and JAX modules go next to it, under their own names.
     for (label, file, marker) in [

@@ -22,6 +22,7 @@
 //! assert!(pytorch::generate(&record).contains("class Swish1702(torch.nn.Module):"));
 //! ```
 
+mod candidate;
 mod error;
 mod format;
 mod helper;
@@ -36,6 +37,7 @@ mod record;
 pub mod rust;
 mod rust_support;
 
+pub use candidate::candidate_name;
 pub use error::ExportError;
 pub use format::Format;
 pub use name::Identifiers;
