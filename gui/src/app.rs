@@ -19,7 +19,7 @@ use crate::launch::LaunchSettings;
 use crate::pareto::Pareto;
 use crate::population::Population;
 use crate::progress::{window_of, Progress};
-use crate::session::{Effect, Session};
+use crate::session::{Command, Effect, Session};
 use crate::worker::{Launch, Worker};
 use radact::run::{list_runs, RunConfig, RunSummary};
 use std::path::{Path, PathBuf};
@@ -131,39 +131,19 @@ impl RadactApp {
 
     /// Opens the run in `dir` read-only and follows it as it grows. Not while searching.
     pub fn open_run(&mut self, dir: &Path, ctx: &egui::Context) {
-        let effects = self.session.open(dir);
-        self.apply(effects, ctx);
+        self.command(Command::Open(dir.to_path_buf()), ctx);
     }
 
     /// Starts a new search with the launch panel's settings.
     pub fn start(&mut self, ctx: &egui::Context) {
         let settings = self.launch.build(&self.runs_root);
-        let effects = self.session.start(settings);
-        self.apply(effects, ctx);
+        self.command(Command::Start(Box::new(settings)), ctx);
     }
 
-    /// Continues the open run from its checkpoint (as `radact resume` does).
-    pub fn resume(&mut self, ctx: &egui::Context) {
-        let effects = self.session.resume();
-        self.apply(effects, ctx);
-    }
-
-    /// Pauses the search after the batch in flight; Resume continues it.
-    pub fn pause(&mut self, ctx: &egui::Context) {
-        let effects = self.session.pause();
-        self.apply(effects, ctx);
-    }
-
-    /// Stops the search after the batch in flight (the run stays resumable, here or with
-    /// `radact resume`). During the final check, the check is abandoned.
-    pub fn stop(&mut self, ctx: &egui::Context) {
-        let effects = self.session.stop();
-        self.apply(effects, ctx);
-    }
-
-    /// Closes the open run (not while searching).
-    pub fn close(&mut self, ctx: &egui::Context) {
-        let effects = self.session.close();
+    /// Sends a command to the session (start, resume, pause, stop, open, close: see
+    /// [`Session`]) and carries out what it asks for.
+    pub fn command(&mut self, command: Command, ctx: &egui::Context) {
+        let effects = self.session.command(command);
         self.apply(effects, ctx);
     }
 
@@ -205,24 +185,19 @@ impl RadactApp {
 
     /// Drains the background threads' reports.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        let session = &mut self.session;
         let effects: Vec<Effect> = match &mut self.background {
             None => Vec::new(),
-            Some(Background::Search(worker)) => {
-                let updates = worker.poll();
-                let session = &mut self.session;
-                updates
-                    .into_iter()
-                    .flat_map(|u| session.on_worker(u))
-                    .collect()
-            }
-            Some(Background::Follow(follower)) => {
-                let updates = follower.poll();
-                let session = &mut self.session;
-                updates
-                    .into_iter()
-                    .flat_map(|u| session.on_follow(u))
-                    .collect()
-            }
+            Some(Background::Search(w)) => w
+                .poll()
+                .into_iter()
+                .flat_map(|u| session.on_worker(u))
+                .collect(),
+            Some(Background::Follow(f)) => f
+                .poll()
+                .into_iter()
+                .flat_map(|u| session.on_follow(u))
+                .collect(),
         };
         self.apply(effects, ctx);
         if let Some(job) = &self.runs_job {

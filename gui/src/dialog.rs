@@ -51,48 +51,16 @@ impl FileDialog {
 
     /// Opens a dialog for `purpose` (not when one is open already); `runs_root` is where run
     /// directories are looked for. Without dialogs in this build, says so.
-    #[cfg(feature = "file-dialog")]
     pub fn open(
         &mut self,
         purpose: DialogPurpose,
         runs_root: &Path,
         ctx: &egui::Context,
     ) -> Result<(), String> {
-        if self.open.is_some() {
-            return Ok(());
+        if self.open.is_none() {
+            self.open = Some((purpose, spawn(purpose, runs_root, ctx)?));
         }
-        let dialog = rfd::AsyncFileDialog::new();
-        let future = match purpose {
-            DialogPurpose::SpaceFile => {
-                let dialog = dialog.add_filter("search space", &["ron"]);
-                let dialog = match std::env::current_dir() {
-                    Ok(d) => dialog.set_directory(d.join("search-spaces")),
-                    Err(_) => dialog,
-                };
-                Box::pin(dialog.pick_file())
-                    as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
-            }
-            DialogPurpose::RunDir => Box::pin(dialog.set_directory(runs_root).pick_folder()),
-            DialogPurpose::ExportFile { label, extension } => {
-                Box::pin(dialog.add_filter(label, &[extension]).save_file())
-            }
-        };
-        let job = Job::spawn(ctx, move || {
-            pollster::block_on(future).map(|h| h.path().to_path_buf())
-        });
-        self.open = Some((purpose, job));
         Ok(())
-    }
-
-    /// Opens a dialog for `purpose`: this build has none.
-    #[cfg(not(feature = "file-dialog"))]
-    pub fn open(
-        &mut self,
-        _purpose: DialogPurpose,
-        _runs_root: &Path,
-        _ctx: &egui::Context,
-    ) -> Result<(), String> {
-        Err("this build has no file dialogs: type the path".into())
     }
 
     /// The answer of the open dialog, once there is one.
@@ -107,4 +75,37 @@ impl FileDialog {
         self.open = None;
         Some(answer)
     }
+}
+
+/// The chosen path, once the dialog closes.
+type Answer = Job<Option<PathBuf>>;
+
+/// Shows the native dialog for `purpose` on its own thread.
+#[cfg(feature = "file-dialog")]
+fn spawn(purpose: DialogPurpose, runs_root: &Path, ctx: &egui::Context) -> Result<Answer, String> {
+    let dialog = rfd::AsyncFileDialog::new();
+    let future = match purpose {
+        DialogPurpose::SpaceFile => {
+            let dialog = dialog.add_filter("search space", &["ron"]);
+            let dialog = match std::env::current_dir() {
+                Ok(d) => dialog.set_directory(d.join("search-spaces")),
+                Err(_) => dialog,
+            };
+            Box::pin(dialog.pick_file())
+                as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
+        }
+        DialogPurpose::RunDir => Box::pin(dialog.set_directory(runs_root).pick_folder()),
+        DialogPurpose::ExportFile { label, extension } => {
+            Box::pin(dialog.add_filter(label, &[extension]).save_file())
+        }
+    };
+    Ok(Job::spawn(ctx, move || {
+        pollster::block_on(future).map(|h| h.path().to_path_buf())
+    }))
+}
+
+/// This build has no file dialogs.
+#[cfg(not(feature = "file-dialog"))]
+fn spawn(_: DialogPurpose, _: &Path, _: &egui::Context) -> Result<Answer, String> {
+    Err("this build has no file dialogs: type the path".into())
 }

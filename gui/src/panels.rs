@@ -8,6 +8,7 @@ use crate::details;
 use crate::dialog::DialogPurpose;
 use crate::export::ExportAction;
 use crate::launch::LaunchAction;
+use crate::session::Command;
 use std::path::PathBuf;
 
 impl RadactApp {
@@ -105,7 +106,7 @@ impl RadactApp {
                 .on_hover_text("stop after the batch in flight; Resume continues")
                 .clicked()
             {
-                self.pause(ctx);
+                self.command(Command::Pause, ctx);
             }
             if ui
                 .add_enabled(can_stop, egui::Button::new("Stop"))
@@ -114,7 +115,7 @@ impl RadactApp {
                 )
                 .clicked()
             {
-                self.stop(ctx);
+                self.command(Command::Stop, ctx);
             }
             if ui
                 .add_enabled(can_resume, egui::Button::new("Resume"))
@@ -125,14 +126,14 @@ impl RadactApp {
                 })
                 .clicked()
             {
-                self.resume(ctx);
+                self.command(Command::Resume, ctx);
             }
             if ui
                 .add_enabled(can_close, egui::Button::new("Close"))
                 .on_hover_text("close the open run")
                 .clicked()
             {
-                self.close(ctx);
+                self.command(Command::Close, ctx);
             }
         });
         if let Some(run) = self.session.run() {

@@ -86,6 +86,24 @@ pub enum Effect {
     RunsChanged,
 }
 
+/// A user's command.
+#[derive(Debug)]
+pub enum Command {
+    /// Open a run directory read-only and follow it ([`Session::open`]).
+    Open(PathBuf),
+    /// Start a new search: the run directory and configuration, or what is wrong with the
+    /// launch panel's settings ([`Session::start`]).
+    Start(Box<Result<(PathBuf, RunConfig), String>>),
+    /// Continue the open run ([`Session::resume`]).
+    Resume,
+    /// Pause the search ([`Session::pause`]).
+    Pause,
+    /// Stop the search ([`Session::stop`]).
+    Stop,
+    /// Close the open run ([`Session::close`]).
+    Close,
+}
+
 /// The run shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpenRun {
@@ -209,6 +227,18 @@ impl Session {
                 .run
                 .as_ref()
                 .is_some_and(|r| r.config.is_some() && r.finished.is_none())
+    }
+
+    /// Carries out a user's command; returns what the app has to do.
+    pub fn command(&mut self, command: Command) -> Vec<Effect> {
+        match command {
+            Command::Open(dir) => self.open(&dir),
+            Command::Start(settings) => self.start(*settings),
+            Command::Resume => self.resume(),
+            Command::Pause => self.pause(),
+            Command::Stop => self.stop(),
+            Command::Close => self.close(),
+        }
     }
 
     /// Opens the run in `dir` read-only and follows it. Rejected while searching.

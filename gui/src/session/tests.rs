@@ -366,3 +366,22 @@ fn errors_and_log_keep_the_latest() {
     assert_eq!(s.log().len(), MAX_LOG);
     assert_eq!(s.log()[0], "l1");
 }
+
+#[test]
+fn commands_drive_the_same_transitions() {
+    let mut s = Session::default();
+    let start = Command::Start(Box::new(Ok((dir(), config()))));
+    assert_eq!(s.command(start).len(), 3);
+    assert_eq!(s.command(Command::Pause), [Effect::StopWorker]);
+    assert_eq!(s.command(Command::Stop), [Effect::StopWorker]);
+    s.on_worker(WorkerUpdate::Done(Some(StopReason::Interrupted)));
+    assert_eq!(s.command(Command::Resume).len(), 1);
+    assert!(s.command(Command::Open(dir())).is_empty());
+    assert!(s.command(Command::Close).is_empty());
+    assert_eq!(s.state(), State::Running);
+    s.on_worker(WorkerUpdate::Done(None));
+    assert_eq!(s.command(Command::Open(dir())).len(), 2);
+    assert_eq!(s.command(Command::Close).len(), 2);
+    assert_eq!(s.state(), State::Idle);
+    assert!(s.run().is_none());
+}
