@@ -137,3 +137,13 @@ fn space_files_are_bounded_too() {
         ],
     );
 }
+
+#[test]
+fn search_names_are_plain_directory_names() {
+    for name in ["../escape", "a/b", ".."] {
+        rejected(
+            &["search", "--name", name, "--budget", "1"],
+            &["--name", &format!("`{name}`"), "plain directory name"],
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //! `radact inspect FILE.ron`, `radact train --act-file`, and README's PyTorch training script on
 //! the PyTorch export, in real PyTorch.
 
+use radact::export::{candidate_name, ExportedActivation};
+use radact::run::RunView;
 use serde_json::Value;
 
 mod common;
@@ -72,6 +74,16 @@ fn export_then_import_then_train() {
         .as_f64()
         .unwrap();
     assert!(acc > 0.5, "retrained accuracy {acc}");
+
+    // A candidate by id: the library's export record of it, the one the desktop app writes too.
+    let view = RunView::open(&run).unwrap();
+    let records = view.records().unwrap();
+    let trained = records.iter().rev().find(|r| r.is_trained()).unwrap();
+    let text = ok(&["export", run_s, "--id", &trained.id.to_string()]);
+    let back = ExportedActivation::from_ron_str(&text, "stdout").unwrap();
+    let expected = ExportedActivation::of_candidate(view.config(), trained).unwrap();
+    assert_eq!(back, expected);
+    assert_eq!(back.name(), candidate_name(view.config(), trained.id));
 
     // Code: Rust and PyTorch carry the forward, the backward and the provenance.
     let rust = ok(&["export", run_s, "--format", "rust"]);

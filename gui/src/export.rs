@@ -7,33 +7,15 @@ use radact::export::{ExportedActivation, Format};
 use radact::run::{write_new, RunConfig};
 use std::path::{Path, PathBuf};
 
-/// The export records of `rows`, named `<run> #<id>` and carrying their scores, the task they
-/// were scored on and their origin.
+/// The export records of `rows`, candidates of the run configured by `config`: the library's
+/// ([`ExportedActivation::of_candidate`]), the same `radact export` writes.
 pub fn records(
     rows: &[&Row],
     config: Option<&RunConfig>,
-    run_dir: Option<&Path>,
 ) -> Result<Vec<ExportedActivation>, String> {
+    let config = config.ok_or("the run's configuration is not read yet")?;
     rows.iter()
-        .map(|row| {
-            let activation = row
-                .record
-                .activation()
-                .map_err(|e| format!("#{}: {e}", row.id()))?;
-            let run_name = config.map_or("radact", |c| c.name.as_str());
-            let mut exported =
-                ExportedActivation::new(format!("{run_name} #{}", row.id()), activation);
-            if let Some(e) = row.record.outcome.evaluation() {
-                exported = exported.with_scores(e.summary.clone());
-            }
-            if let Some(c) = config {
-                exported = exported.with_task(c.space.task.clone());
-            }
-            if let Some(dir) = run_dir {
-                exported = exported.with_origin(dir.display().to_string(), Some(row.id()));
-            }
-            Ok(exported)
-        })
+        .map(|row| ExportedActivation::of_candidate(config, &row.record).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -100,7 +82,6 @@ impl ExportPanel {
         &mut self,
         rows: &[&Row],
         config: Option<&RunConfig>,
-        run_dir: Option<&Path>,
         replace: bool,
     ) -> Result<PathBuf, String> {
         self.confirm_replace = None;
@@ -112,7 +93,7 @@ impl ExportPanel {
             if path.as_os_str().is_empty() {
                 return Err("choose a file to export to".to_string());
             }
-            let text = self.format.render(&records(rows, config, run_dir)?);
+            let text = self.format.render(&records(rows, config)?);
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -3,7 +3,7 @@
 //! budget, seeds, threads, dataset), and build the run configuration that Start hands to the
 //! worker. A space that does not load shows its error (file:line:column) in the panel.
 
-use radact::run::{default_name, RunConfig};
+use radact::run::{check_name, default_name, RunConfig};
 use radact::search::space::SHIPPED_SPACES;
 use radact::search::SearchSpace;
 use radact::train::{DatasetSpec, DEFAULT_FASHION_MNIST_DIR};
@@ -179,9 +179,7 @@ impl LaunchSettings {
             .as_ref()
             .map_err(|e| format!("no valid search space: {e}"))?;
         let name = self.name.trim();
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-            return Err(format!("run name `{name}` must be a plain directory name"));
-        }
+        check_name(name).map_err(|e| e.to_string())?;
         if self.budget == 0 {
             return Err("the budget must be at least 1".into());
         }

@@ -8,7 +8,9 @@
 //!
 //! The app is a client of radact's public API; a search started here writes its run directory
 //! exactly as `radact search` does, so either front end can resume it. [`RadactApp`] holds the
-//! whole state and draws into any [`egui::Ui`], so tests drive it without a window.
+//! whole state and draws into any [`egui::Ui`], so tests drive it without a window; what it does
+//! with the open run (search, pause, stop, follow, the final check) is [`session::Session`], a
+//! state machine without UI types, unit-tested on its own.
 //!
 //! ```no_run
 //! use radact_gui::RadactApp;
@@ -25,15 +27,18 @@
 pub mod app;
 pub mod curves;
 pub mod details;
+pub mod dialog;
 pub mod export;
 pub mod follower;
 pub mod graph_view;
 pub mod job;
 pub mod launch;
+mod panels;
 pub mod pareto;
 pub mod population;
 pub mod progress;
 pub mod row;
+pub mod session;
 pub mod worker;
 
 pub use app::RadactApp;

@@ -7,6 +7,7 @@ use crate::row::{Metric, Row};
 use egui::Color32;
 use egui_plot::{Legend, Line, MarkerShape, Plot, Points};
 use radact::search::pareto::fronts;
+use radact::search::Objective;
 
 /// One candidate in the scatter.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,8 +66,8 @@ pub struct Pareto {
 impl Default for Pareto {
     fn default() -> Self {
         Pareto {
-            x: Metric::Cost,
-            y: Metric::ValidationAccuracy,
+            x: Metric::Objective(Objective::Cost),
+            y: Metric::Objective(Objective::ValidationAccuracy),
         }
     }
 }
@@ -181,21 +182,42 @@ mod tests {
             p(3, 1.0, 0.4),
             p(4, 5.0, 0.95),
         ];
-        let f = front(&pts, Metric::Cost, Metric::ValidationAccuracy);
+        let f = front(
+            &pts,
+            Metric::Objective(Objective::Cost),
+            Metric::Objective(Objective::ValidationAccuracy),
+        );
         assert_eq!(ids(&f), [0, 1, 4]);
         // Both maximised: only the top-right points survive.
-        let f = front(&pts, Metric::Sparsity, Metric::ValidationAccuracy);
+        let f = front(
+            &pts,
+            Metric::Objective(Objective::Sparsity),
+            Metric::Objective(Objective::ValidationAccuracy),
+        );
         assert_eq!(ids(&f), [4]);
         // Both minimised.
-        let f = front(&pts, Metric::Cost, Metric::ValidationLoss);
+        let f = front(
+            &pts,
+            Metric::Objective(Objective::Cost),
+            Metric::Objective(Objective::ValidationLoss),
+        );
         assert_eq!(ids(&f), [3]);
     }
 
     #[test]
     fn identical_points_are_both_on_the_front() {
         let pts = [p(0, 1.0, 1.0), p(1, 1.0, 1.0), p(2, 2.0, 0.5)];
-        let f = front(&pts, Metric::Sparsity, Metric::ValidationAccuracy);
+        let f = front(
+            &pts,
+            Metric::Objective(Objective::Sparsity),
+            Metric::Objective(Objective::ValidationAccuracy),
+        );
         assert_eq!(ids(&f).len(), 3);
-        assert!(front(&[], Metric::Cost, Metric::Cost).is_empty());
+        assert!(front(
+            &[],
+            Metric::Objective(Objective::Cost),
+            Metric::Objective(Objective::Cost)
+        )
+        .is_empty());
     }
 }

@@ -7,6 +7,7 @@
 use crate::row::{Metric, Row};
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
+use radact::search::Objective;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -66,12 +67,12 @@ impl StatusFilter {
     }
 }
 
-/// The numeric columns of the table, in order.
-const METRIC_COLUMNS: [Metric; 4] = [
-    Metric::ValidationAccuracy,
-    Metric::ValidationLoss,
-    Metric::Sparsity,
-    Metric::Cost,
+/// The numeric columns of the table, in order, with their short headers.
+const METRIC_COLUMNS: [(Metric, &str); 4] = [
+    (Metric::Objective(Objective::ValidationAccuracy), "val acc"),
+    (Metric::Objective(Objective::ValidationLoss), "val loss"),
+    (Metric::Objective(Objective::Sparsity), "sparsity"),
+    (Metric::Objective(Objective::Cost), "cost"),
 ];
 
 /// The candidates of a run, their table state and the selection.
@@ -360,13 +361,7 @@ impl Population {
                 header.col(|ui| {
                     self.header_button(ui, "backward", SortKey::Backward, "backward mode")
                 });
-                for m in METRIC_COLUMNS {
-                    let short = match m {
-                        Metric::ValidationAccuracy => "val acc",
-                        Metric::ValidationLoss => "val loss",
-                        Metric::Sparsity => "sparsity",
-                        _ => "cost",
-                    };
+                for (m, short) in METRIC_COLUMNS {
                     header.col(|ui| self.header_button(ui, short, SortKey::Metric(m), m.label()));
                 }
                 header.col(|ui| {
@@ -398,7 +393,7 @@ impl Population {
                     table_row.col(|ui| {
                         ui.label(&row.backward);
                     });
-                    for m in METRIC_COLUMNS {
+                    for (m, _) in METRIC_COLUMNS {
                         table_row.col(|ui| {
                             ui.label(format_metric(m, row.metric(m)));
                         });
@@ -467,9 +462,8 @@ fn compare_missing_last(a: Option<f64>, b: Option<f64>, ascending: bool) -> Orde
 pub fn format_metric(metric: Metric, value: Option<f64>) -> String {
     match (metric, value) {
         (_, None) => "–".to_string(),
-        (Metric::Cost, Some(v)) => format!("{v:.0}"),
+        (Metric::Objective(Objective::Cost), Some(v)) => format!("{v:.0}"),
         (Metric::ForwardNs, Some(v)) => format!("{v:.2}"),
-        (Metric::ValidationLoss, Some(v)) => format!("{v:.3}"),
         (_, Some(v)) => format!("{v:.3}"),
     }
 }

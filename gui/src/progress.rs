@@ -2,10 +2,11 @@
 //! against the number of evaluations, the best so far, and the median of a moving window of
 //! recent candidates (the population the search is breeding from).
 
-use crate::row::{Metric, Row};
+use crate::row::Row;
 use egui::Color32;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use radact::search::{AlgorithmConfig, Objective, SearchSpace};
+use radact::train::median;
 
 /// Window of the moving median when the algorithm has no population size.
 pub const DEFAULT_WINDOW: usize = 20;
@@ -49,20 +50,9 @@ impl ProgressSeries {
             s.values.push(value);
             s.best.push(best.unwrap_or(value));
             let from = s.values.len().saturating_sub(window.max(1));
-            s.median.push(median(&s.values[from..]));
+            s.median.push(median(&s.values[from..]).unwrap_or(value));
         }
         s
-    }
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
 
@@ -106,9 +96,7 @@ impl Progress {
 
     /// Shows the plot.
     pub fn plot(&self, ui: &mut egui::Ui, height: f32) {
-        let name = self
-            .objective
-            .map_or("score", |o| Metric::of_objective(o).label());
+        let name = self.objective.map_or("score", Objective::label);
         ui.label(egui::RichText::new(format!("Progress: {name}")).strong());
         let s = &self.series;
         let pairs = |ys: &[f64]| -> PlotPoints<'static> {

@@ -1,11 +1,12 @@
 //! [`Row`]: one candidate as the app shows it, its record plus the numbers derived from it once
-//! (metrics, estimated cost), and [`Metric`], the numeric columns that tables and plots use.
+//! (every objective's value, the measured forward time), and [`Metric`], the numeric columns that
+//! tables and plots use: the library's objectives ([`radact::search::Objective`]) plus the
+//! measured time, which only the app shows.
 //!
 //! Rows are built off the UI thread (by the search worker and the journal follower), so the UI
 //! thread never parses formulas or derives backward graphs for a whole journal.
 
-use radact::grad::derive_joint;
-use radact::search::objective::graph_cost;
+use radact::search::objective::record_value;
 use radact::search::record::{Outcome, Record};
 use radact::search::Objective;
 use std::fmt;
@@ -13,65 +14,45 @@ use std::fmt;
 /// A numeric property of a candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Metric {
-    /// Median validation accuracy over the training seeds.
-    ValidationAccuracy,
-    /// Median validation loss.
-    ValidationLoss,
-    /// Median test accuracy.
-    TestAccuracy,
-    /// Median share of exact zeros in the hidden activations.
-    Sparsity,
-    /// Median test accuracy under input noise of standard deviation 0.3.
-    Robustness,
-    /// Estimated cost per element of the forward and backward programs.
-    Cost,
-    /// Measured forward time per element, in nanoseconds.
+    /// The value of a search objective (whether or not the run optimises it).
+    Objective(Objective),
+    /// Measured forward time per element, in nanoseconds (machine-dependent: never an
+    /// objective).
     ForwardNs,
 }
 
 impl Metric {
-    /// Every metric, in menu order.
-    pub const ALL: [Metric; 7] = [
-        Metric::ValidationAccuracy,
-        Metric::ValidationLoss,
-        Metric::TestAccuracy,
-        Metric::Sparsity,
-        Metric::Robustness,
-        Metric::Cost,
-        Metric::ForwardNs,
-    ];
+    /// Every metric, in menu order: the objectives, then the measured time.
+    pub const ALL: [Metric; Objective::ALL.len() + 1] = {
+        let mut all = [Metric::ForwardNs; Objective::ALL.len() + 1];
+        let mut i = 0;
+        while i < Objective::ALL.len() {
+            all[i] = Metric::Objective(Objective::ALL[i]);
+            i += 1;
+        }
+        all
+    };
 
     /// Short name for headers and axes.
     pub fn label(self) -> &'static str {
         match self {
-            Metric::ValidationAccuracy => "validation accuracy",
-            Metric::ValidationLoss => "validation loss",
-            Metric::TestAccuracy => "test accuracy",
-            Metric::Sparsity => "sparsity",
-            Metric::Robustness => "robustness (noise 0.3)",
-            Metric::Cost => "cost",
+            Metric::Objective(o) => o.label(),
             Metric::ForwardNs => "forward ns/element",
         }
     }
 
     /// Whether larger values are better.
     pub fn maximise(self) -> bool {
-        !matches!(
-            self,
-            Metric::ValidationLoss | Metric::Cost | Metric::ForwardNs
-        )
-    }
-
-    /// The metric that shows a search objective.
-    pub fn of_objective(objective: Objective) -> Metric {
-        match objective {
-            Objective::ValidationAccuracy => Metric::ValidationAccuracy,
-            Objective::ValidationLoss => Metric::ValidationLoss,
-            Objective::TestAccuracy => Metric::TestAccuracy,
-            Objective::Sparsity => Metric::Sparsity,
-            Objective::Robustness => Metric::Robustness,
-            Objective::Cost => Metric::Cost,
+        match self {
+            Metric::Objective(o) => o.maximise(),
+            Metric::ForwardNs => false,
         }
+    }
+}
+
+impl From<Objective> for Metric {
+    fn from(objective: Objective) -> Metric {
+        Metric::Objective(objective)
     }
 }
 
@@ -88,20 +69,10 @@ pub struct Row {
     pub record: Record,
     /// The backward mode as text.
     pub backward: String,
-    /// Median validation accuracy (trained candidates; duplicates take their original's value
-    /// when it is among the objectives).
-    pub validation_accuracy: Option<f64>,
-    /// Median validation loss.
-    pub validation_loss: Option<f64>,
-    /// Median test accuracy.
-    pub test_accuracy: Option<f64>,
-    /// Median sparsity.
-    pub sparsity: Option<f64>,
-    /// Median accuracy under input noise 0.3.
-    pub robustness: Option<f64>,
-    /// Estimated cost per element of the joint forward and backward programs (every candidate
-    /// whose formula parses, trained or not).
-    pub cost: Option<f64>,
+    /// The value of each objective, in the order of [`Objective::ALL`]
+    /// ([`radact::search::objective::record_value`]: duplicates take their original's values
+    /// for the run's objectives; the cost is known for every candidate whose formula parses).
+    values: [Option<f64>; Objective::ALL.len()],
     /// Measured forward nanoseconds per element.
     pub forward_ns: Option<f64>,
     /// The value of the run's main objective, when the candidate has objective values.
@@ -112,49 +83,15 @@ impl Row {
     /// Derives the columns of `record`; `objectives` are the run's, in the order of
     /// [`Record::objectives`].
     pub fn new(record: Record, objectives: &[Objective]) -> Row {
-        let objective = |metric: Metric| {
-            let i = objectives
-                .iter()
-                .position(|&o| Metric::of_objective(o) == metric)?;
-            record.objectives.as_ref()?.get(i).copied()
-        };
-        let metrics = record
-            .outcome
-            .evaluation()
-            .and_then(|e| e.summary.metrics.as_ref());
         let finite = |v: f64| v.is_finite().then_some(v);
-        let from_metrics = |metric: Metric| -> Option<f64> {
-            let m = metrics?;
-            let spread = match metric {
-                Metric::ValidationAccuracy => &m.validation_accuracy,
-                Metric::ValidationLoss => &m.validation_loss,
-                Metric::TestAccuracy => &m.test_accuracy,
-                Metric::Sparsity => &m.sparsity,
-                Metric::Robustness => &m.noisy_accuracy_0_3,
-                Metric::Cost | Metric::ForwardNs => return None,
-            };
-            finite(spread.median)
-        };
-        let value = |metric: Metric| from_metrics(metric).or_else(|| objective(metric));
-        let cost = objective(Metric::Cost).or_else(|| {
-            let activation = record.activation().ok()?;
-            let (joint, y, g) = derive_joint(&activation.forward, &activation.backward);
-            Some(graph_cost(&joint, &[y, g]))
-        });
-        let forward_ns = record
-            .outcome
-            .evaluation()
-            .map(|e| e.summary.forward_ns_per_element)
-            .and_then(finite);
         Row {
             backward: record.backward.to_string(),
-            validation_accuracy: value(Metric::ValidationAccuracy),
-            validation_loss: value(Metric::ValidationLoss),
-            test_accuracy: value(Metric::TestAccuracy),
-            sparsity: value(Metric::Sparsity),
-            robustness: value(Metric::Robustness),
-            cost,
-            forward_ns,
+            values: Objective::ALL.map(|o| record_value(&record, objectives, o)),
+            forward_ns: record
+                .outcome
+                .evaluation()
+                .map(|e| e.summary.forward_ns_per_element)
+                .and_then(finite),
             main: record
                 .objectives
                 .as_ref()
@@ -182,12 +119,10 @@ impl Row {
     /// The value of `metric`, if known.
     pub fn metric(&self, metric: Metric) -> Option<f64> {
         match metric {
-            Metric::ValidationAccuracy => self.validation_accuracy,
-            Metric::ValidationLoss => self.validation_loss,
-            Metric::TestAccuracy => self.test_accuracy,
-            Metric::Sparsity => self.sparsity,
-            Metric::Robustness => self.robustness,
-            Metric::Cost => self.cost,
+            Metric::Objective(o) => {
+                let i = Objective::ALL.iter().position(|&a| a == o)?;
+                self.values[i]
+            }
             Metric::ForwardNs => self.forward_ns,
         }
     }

@@ -6,7 +6,8 @@ mod common;
 
 use common::{fixture_run, harness, step_until};
 use egui_kittest::kittest::Queryable;
-use radact::export::ExportedActivation;
+use radact::export::{candidate_name, ExportedActivation};
+use radact::search::Objective;
 use radact_gui::row::Metric;
 use radact_gui::RadactApp;
 use std::time::Duration;
@@ -130,13 +131,14 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     h.get_by_label("val acc").click();
     h.step();
     h.step();
-    let first = h.state_mut().population.visible()[0].metric(Metric::ValidationAccuracy);
+    let first = h.state_mut().population.visible()[0]
+        .metric(Metric::Objective(Objective::ValidationAccuracy));
     let max = h
         .state()
         .population
         .rows()
         .iter()
-        .filter_map(|r| r.metric(Metric::ValidationAccuracy))
+        .filter_map(|r| r.metric(Metric::Objective(Objective::ValidationAccuracy)))
         .fold(f64::NEG_INFINITY, f64::max);
     assert_eq!(first, Some(max));
 
@@ -148,6 +150,10 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].formula(), chosen.formula);
     assert_eq!(back[0].provenance().candidate, Some(chosen.id));
+    // The library's record of the candidate, the one `radact export` writes.
+    let config = h.state().run_config().expect("the configuration").clone();
+    let expected = ExportedActivation::of_candidate(&config, chosen).unwrap();
+    assert_eq!(back, [expected]);
 
     // Exporting again to the same file asks first and keeps the file until Replace.
     std::fs::write(&path, "kept").unwrap();
@@ -171,7 +177,7 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     h.step();
     let code = std::fs::read_to_string(dir.join("exports").join("selected.py")).unwrap();
     assert!(code.contains("torch.autograd.Function"), "{code}");
-    assert!(code.contains(&format!("fixture #{}", chosen.id)), "{code}");
+    assert!(code.contains(&candidate_name(&config, chosen.id)), "{code}");
 
     // NumPy and JAX modules go next to it, under their own names.
     for (label, file, marker) in [

@@ -87,21 +87,9 @@ pub fn select(
         )));
     }
     chosen
-        .into_iter()
+        .iter()
         .map(|r| {
-            let activation = r
-                .activation()
-                .map_err(|e| CliError::Failure(anyhow!("candidate {}: {e}", r.id)))?;
-            let summary = r.outcome.evaluation().map(|e| e.summary.clone());
-            let mut record =
-                ExportedActivation::new(format!("{}_{}", config.space.name, r.id), activation)
-                    .with_task(config.space.task.clone())
-                    .with_origin(config.name.clone(), Some(r.id))
-                    .with_seed(config.seed);
-            if let Some(s) = summary {
-                record = record.with_scores(s);
-            }
-            Ok(record)
+            ExportedActivation::of_candidate(config, r).map_err(|e| CliError::Failure(e.into()))
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use super::{input_error, CliError};
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
-use radact::run::{default_name, Run, RunConfig};
+use radact::run::{check_name, default_name, Run, RunConfig};
 use radact::search::event::{Event, StopReason};
 use radact::search::space::MAX_EVALUATIONS;
 use radact::search::SearchSpace;
@@ -108,11 +108,7 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         .name
         .clone()
         .unwrap_or_else(|| default_name(&space.name));
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(input_error(anyhow!(
-            "--name `{name}` must be a plain directory name"
-        )));
-    }
+    check_name(&name).map_err(|e| input_error(anyhow!("--name: {e}")))?;
     let dir = args
         .out
         .clone()

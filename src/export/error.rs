@@ -1,8 +1,9 @@
-//! [`ExportError`]: why an exported activation could not be read, with the file and position.
+//! [`ExportError`]: why an exported activation could not be read (with the file and position)
+//! or a run's candidate could not be exported.
 
 use std::path::PathBuf;
 
-/// Why exported activations could not be loaded.
+/// Why exported activations could not be loaded, or a candidate could not be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The file could not be read.
@@ -40,6 +41,14 @@ pub enum ExportError {
         field: &'static str,
         /// What disagrees and how to fix it.
         message: String,
+    },
+    /// A run's candidate could not be exported: its journal formula does not parse.
+    #[error("candidate {id}: {source}")]
+    Candidate {
+        /// The candidate's id in its run.
+        id: u64,
+        /// The parse error.
+        source: crate::expr::ParseError,
     },
     /// One activation was asked for, and the file holds another number of them.
     #[error("{origin}: expected one activation, found a list of {count}")]

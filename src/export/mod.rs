@@ -23,6 +23,7 @@
 //! assert!(pytorch::generate(&record).contains("class Swish1702(torch.nn.Module):"));
 //! ```
 
+mod candidate;
 mod error;
 mod format;
 mod helper;
@@ -37,6 +38,7 @@ mod record;
 pub mod rust;
 mod rust_support;
 
+pub use candidate::candidate_name;
 pub use error::ExportError;
 pub use format::Format;
 pub use name::Identifiers;

@@ -52,7 +52,9 @@ pub struct Provenance {
     /// Its candidate number in that run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidate: Option<u64>,
-    /// The training seed of the reported network, when one seed is singled out.
+    /// The seed that reproduces it: for a run's candidate, the run's search seed
+    /// ([`ExportedActivation::of_candidate`]); else the training seed of the reported network, when
+    /// one seed is singled out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     /// Version of radact that exported it.
@@ -121,7 +123,7 @@ impl ExportedActivation {
         self
     }
 
-    /// Records the training seed singled out for it.
+    /// Records the seed that reproduces it (see [`Provenance::seed`]).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.provenance.seed = Some(seed);
         self

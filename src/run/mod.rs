@@ -34,11 +34,13 @@ pub mod files;
 pub mod journal;
 pub mod listing;
 pub mod lock;
+pub mod name;
 
 pub use files::{read_ron, sync_dir, write_atomic, write_new};
 pub use journal::JournalReader;
 pub use listing::{list_runs, RunState, RunSummary};
 pub use lock::{Holder, LockError, RunLock};
+pub use name::{check_name, default_name, RunNameError};
 
 use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
 use crate::search::final_check::{final_check, Checked, FinalReport};
@@ -95,13 +97,6 @@ impl RunConfig {
             created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         }
     }
-}
-
-/// A default run name: the space's name and the current UTC time, `default-20261129-204501`.
-pub fn default_name(space: &str) -> String {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let digits: String = now.chars().filter(char::is_ascii_digit).collect();
-    format!("{space}-{}-{}", &digits[..8], &digits[8..14])
 }
 
 /// A run directory problem, naming the file.

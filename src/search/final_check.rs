@@ -4,10 +4,10 @@
 use super::hall_of_fame::HallOfFame;
 use super::space::FieldError;
 use super::space::SearchSpace;
-use super::stats::{median, sign_test, SignTest};
+use super::stats::{sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
-use crate::train::{Evaluation, TrainError, Trainer, Workers};
+use crate::train::{median, Evaluation, TrainError, Trainer, Workers};
 use serde::{Deserialize, Serialize};
 
 /// One candidate (or baseline) retrained on the check seeds.

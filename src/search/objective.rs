@@ -1,10 +1,14 @@
-//! Objective values of a trained candidate, and the deterministic cost estimate.
+//! Objective values of a trained candidate (from its evaluation, or from its journal record),
+//! and the deterministic cost estimate.
 //!
 //! Every objective is turned into a *score* where larger is better (minimised objectives are
 //! negated), so selection and Pareto sorting never need to know the direction.
 
+use super::record::Record;
 use super::space::Objective;
+use crate::activation::Activation;
 use crate::expr::{Graph, Node, Op};
+use crate::grad::derive_joint;
 use crate::train::Evaluation;
 
 /// Relative cost per element of one primitive application, as its row of the primitive table
@@ -26,12 +30,24 @@ pub fn graph_cost(graph: &Graph, roots: &[crate::expr::NodeId]) -> f64 {
         .sum()
 }
 
+/// Estimated cost per element of an activation: [`graph_cost`] of its joint forward and
+/// backward graph, the value of the `cost` objective.
+pub fn activation_cost(activation: &Activation) -> f64 {
+    let (joint, y, g) = derive_joint(&activation.forward, &activation.backward);
+    graph_cost(&joint, &[y, g])
+}
+
 /// The value of `objective` for an evaluation; `None` when every seed failed. `cost` is the
-/// candidate's estimated cost ([`graph_cost`] of its joint forward/backward graph).
+/// candidate's estimated cost ([`activation_cost`]).
 pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option<f64> {
-    if objective == Objective::Cost {
-        return evaluation.summary.metrics.as_ref().map(|_| cost);
+    match objective {
+        Objective::Cost => evaluation.summary.metrics.as_ref().map(|_| cost),
+        _ => measured(objective, evaluation),
     }
+}
+
+/// The median over seeds of a measured objective (not the cost), if finite.
+fn measured(objective: Objective, evaluation: &Evaluation) -> Option<f64> {
     let m = evaluation.summary.metrics.as_ref()?;
     let v = match objective {
         Objective::ValidationAccuracy => m.validation_accuracy.median,
@@ -39,9 +55,31 @@ pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option
         Objective::TestAccuracy => m.test_accuracy.median,
         Objective::Sparsity => m.sparsity.median,
         Objective::Robustness => m.noisy_accuracy_0_3.median,
-        Objective::Cost => unreachable!("handled above"),
+        Objective::Cost => return None,
     };
     v.is_finite().then_some(v)
+}
+
+/// The value of `objective` for a journal record of a run searching `objectives`, as a viewer
+/// shows it: the value recorded when `objective` is one of the run's (a duplicate carries its
+/// original's), else the one the record's evaluation gives. Unlike [`value`], the cost is known
+/// for every candidate whose formula parses, trained or not.
+pub fn record_value(
+    record: &Record,
+    objectives: &[Objective],
+    objective: Objective,
+) -> Option<f64> {
+    let recorded = objectives
+        .iter()
+        .position(|&o| o == objective)
+        .and_then(|i| record.objectives.as_ref()?.get(i).copied());
+    if recorded.is_some() {
+        return recorded;
+    }
+    match objective {
+        Objective::Cost => record.activation().ok().map(|a| activation_cost(&a)),
+        _ => measured(objective, record.outcome.evaluation()?),
+    }
 }
 
 /// All objective values in order, or `None` if any is missing.
@@ -72,6 +110,111 @@ mod tests {
         assert_eq!(graph_cost(&g, &[g.root()]), 4.0 + 1.0 + 1.0);
         let r = parse("relu(x)").unwrap();
         assert!(graph_cost(&r, &[r.root()]) < graph_cost(&g, &[g.root()]));
+    }
+
+    /// A record of `formula` (exact backward) with one seed scoring `accuracy` (or none), and
+    /// the recorded objective values `recorded`.
+    fn record(formula: &str, accuracy: Option<f64>, recorded: Option<Vec<f64>>) -> Record {
+        use crate::expr::Fingerprint;
+        use crate::search::record::{Origin, Outcome};
+        use crate::train::{Metrics, Score, Status, Summary};
+        let metrics = accuracy.map(|a| Metrics {
+            train_accuracy: a,
+            train_loss: 0.5,
+            validation_accuracy: a,
+            validation_loss: 0.25,
+            test_accuracy: a,
+            test_loss: 0.5,
+            sparsity: 0.125,
+            distinct_values: 3.0,
+            noisy_accuracy_0_1: a,
+            noisy_accuracy_0_3: a - 0.25,
+        });
+        let score = Score {
+            seed: 0,
+            status: Status::Completed,
+            steps: 1,
+            wall_time_s: 0.0,
+            metrics,
+        };
+        let evaluation = Evaluation {
+            summary: Summary::of(std::slice::from_ref(&score), 1.0),
+            seeds: vec![score],
+        };
+        Record {
+            id: 1,
+            batch: 0,
+            formula: formula.to_string(),
+            backward: crate::grad::BackwardMode::Exact,
+            backward_formula: String::new(),
+            origin: Origin::Random,
+            fingerprint: Fingerprint(0),
+            backward_fingerprint: Fingerprint(0),
+            outcome: Outcome::Trained { evaluation },
+            objectives: recorded,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn activation_cost_prices_forward_and_backward_together() {
+        let a = Activation::parse("tanh(x)", "exact").unwrap();
+        // tanh(x), and its derivative 1 - y*y reusing y: one transcendental, two arithmetic.
+        assert_eq!(activation_cost(&a), 4.0 + 1.0 + 1.0);
+        let ste = Activation::parse("heaviside(x)", "rect(-0.5, 0.5)").unwrap();
+        let (joint, y, g) = derive_joint(&ste.forward, &ste.backward);
+        assert_eq!(activation_cost(&ste), graph_cost(&joint, &[y, g]));
+    }
+
+    #[test]
+    fn record_values_prefer_the_recorded_ones_and_fall_back_on_the_evaluation() {
+        let objectives = [Objective::ValidationAccuracy, Objective::Cost];
+        let r = record("tanh(x)", Some(0.75), Some(vec![0.75, 6.0]));
+        assert_eq!(
+            record_value(&r, &objectives, Objective::ValidationAccuracy),
+            Some(0.75)
+        );
+        assert_eq!(record_value(&r, &objectives, Objective::Cost), Some(6.0));
+        // Not among the run's objectives: from the evaluation.
+        assert_eq!(
+            record_value(&r, &objectives, Objective::ValidationLoss),
+            Some(0.25)
+        );
+        assert_eq!(
+            record_value(&r, &objectives, Objective::Robustness),
+            Some(0.5)
+        );
+        // A duplicate has no evaluation but carries its original's values.
+        let mut dup = r.clone();
+        dup.outcome = crate::search::record::Outcome::Duplicate { of: 0 };
+        assert_eq!(
+            record_value(&dup, &objectives, Objective::ValidationAccuracy),
+            Some(0.75)
+        );
+        assert_eq!(record_value(&dup, &objectives, Objective::Sparsity), None);
+        // Every seed failed: no values, but the cost of the formula is known.
+        let failed = record("tanh(x)", None, None);
+        assert_eq!(
+            record_value(&failed, &objectives, Objective::ValidationAccuracy),
+            None
+        );
+        let cost = activation_cost(&failed.activation().unwrap());
+        assert_eq!(
+            record_value(&failed, &objectives, Objective::Cost),
+            Some(cost)
+        );
+        assert_eq!(
+            record_value(&record("tanh(", None, None), &[], Objective::Cost),
+            None
+        );
+    }
+
+    #[test]
+    fn every_objective_is_listed_once_with_a_label() {
+        for (i, o) in Objective::ALL.iter().enumerate() {
+            assert!(!Objective::ALL[..i].contains(o));
+            assert!(!o.label().is_empty() && !o.label().contains('_'));
+        }
     }
 
     #[test]

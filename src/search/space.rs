@@ -138,6 +138,16 @@ pub enum Objective {
 }
 
 impl Objective {
+    /// Every objective, in the order menus and tables list them.
+    pub const ALL: [Objective; 6] = [
+        Objective::ValidationAccuracy,
+        Objective::ValidationLoss,
+        Objective::TestAccuracy,
+        Objective::Sparsity,
+        Objective::Robustness,
+        Objective::Cost,
+    ];
+
     /// Whether larger is better.
     pub fn maximise(self) -> bool {
         !matches!(self, Objective::ValidationLoss | Objective::Cost)
@@ -151,6 +161,19 @@ impl Objective {
             Objective::TestAccuracy => "test_accuracy",
             Objective::Sparsity => "sparsity",
             Objective::Robustness => "robustness",
+            Objective::Cost => "cost",
+        }
+    }
+
+    /// Name for people: table headers, plot axes (`validation accuracy`,
+    /// `robustness (noise 0.3)`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Objective::ValidationAccuracy => "validation accuracy",
+            Objective::ValidationLoss => "validation loss",
+            Objective::TestAccuracy => "test accuracy",
+            Objective::Sparsity => "sparsity",
+            Objective::Robustness => "robustness (noise 0.3)",
             Objective::Cost => "cost",
         }
     }

@@ -1,21 +1,7 @@
-//! Small statistics for comparing candidates across seeds: medians and the paired sign test.
+//! The paired sign test, for comparing candidates across seeds (their medians are
+//! [`crate::train::median`]).
 
 use serde::{Deserialize, Serialize};
-
-/// Median of finite values (`None` when there are none).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
-}
 
 /// Result of a paired sign test of `a` against `b` over the same seeds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,13 +57,6 @@ pub(crate) fn sign_test(a: &[f64], b: &[f64]) -> SignTest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&[f64::NAN]), None);
-    }
 
     #[test]
     fn sign_test_matches_the_binomial() {

@@ -37,7 +37,7 @@ pub use idx::{read_idx, IdxArray, IdxError};
 pub use network::{Init, Mlp, NetworkConfig, NetworkError};
 pub use op::{ActivationOp, Standardization, StandardizationError};
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
-pub use score::{Evaluation, Metrics, Score, Spread, Status, Summary, DISTINCT_VALUES_CAP};
+pub use score::{median, Evaluation, Metrics, Score, Spread, Status, Summary, DISTINCT_VALUES_CAP};
 pub use trainer::{
     distinct_values, evaluate, forward_cost_ns, Budget, Progress, Task, TrainError, Trainer,
     MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS, MAX_WEIGHT,

@@ -116,25 +116,32 @@ pub struct Spread {
 }
 
 impl Spread {
-    /// The spread of `values`; `None` if there are none.
+    /// The spread of the finite values of `values`; `None` if there are none.
     pub fn of(values: &[f64]) -> Option<Spread> {
-        if values.is_empty() {
-            return None;
-        }
-        let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            0.5 * (v[n / 2 - 1] + v[n / 2])
-        };
+        let finite = values.iter().copied().filter(|v| v.is_finite());
         Some(Spread {
-            median,
-            min: v[0],
-            max: v[n - 1],
+            median: median(values)?,
+            min: finite.clone().min_by(f64::total_cmp)?,
+            max: finite.max_by(f64::total_cmp)?,
         })
     }
+}
+
+/// The median of the finite values of `values` (the mean of the two middle ones for an even
+/// count); `None` when there are none. The one median of radact: seeds' metrics, the final
+/// check and the desktop app's moving median all use it.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    })
 }
 
 /// The scores of all seeds, summarised.
@@ -165,7 +172,7 @@ impl Summary {
         let metrics = (!completed.is_empty()).then(|| {
             Metrics::from_array(std::array::from_fn(|i| {
                 let column: Vec<f64> = completed.iter().map(|m| m[i]).collect();
-                Spread::of(&column).expect("non-empty column")
+                Spread::of(&column).expect("completed seeds have finite metrics")
             }))
         });
         let times: Vec<f64> = scores.iter().map(|s| s.wall_time_s).collect();
@@ -228,6 +235,17 @@ mod tests {
         assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
         assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
         assert!(Spread::of(&[]).is_none());
+        let s = Spread::of(&[f64::NAN, 5.0, f64::INFINITY, 1.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (3.0, 1.0, 5.0));
+    }
+
+    #[test]
+    fn median_of_the_finite_values() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[f64::NAN, 7.0, f64::NEG_INFINITY]), Some(7.0));
+        assert_eq!(median(&[f64::NAN]), None);
+        assert_eq!(median(&[]), None);
     }
 
     #[test]
