@@ -7,7 +7,7 @@
 //!
 //! ## An activation is a forward graph and a backward rule
 //!
-//! Every candidate is an expression graph ([`Graph`], parsed with [`parse`]) over the primitive
+//! Every candidate is an expression graph ([`Graph`], parsed with [`parse()`]) over the primitive
 //! catalogue ([`expr::primitive`]) paired with a [`BackwardMode`]: its backward multiplier
 //! `g(x)` (with `dL/dx = g(x) * dL/dy`) is derived automatically, exactly, through surrogate
 //! derivatives where the forward is flat, as a direction only, or from a named
@@ -30,7 +30,7 @@
 //!
 //! A [`Task`] says what to train (dataset, network, optimiser, budget, seeds); a [`Trainer`]
 //! loads its data once and trains real dfdx networks with the activation, one per seed,
-//! returning an [`Evaluation`](train::Evaluation) (accuracy and loss per split, sparsity,
+//! returning an [`Evaluation`] (accuracy and loss per split, sparsity,
 //! robustness to noise, per seed and as medians). DIGITS is embedded in the library:
 //!
 //! ```

@@ -3,7 +3,7 @@
 
 /// A named item of generated code: a function or a constant, with its full source.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Helper {
+pub(crate) struct Helper {
     /// The identifier other code calls it by.
     pub name: String,
     /// Its definition.

@@ -43,7 +43,7 @@ impl Kernel {
     }
 
     /// Whether the kernel takes two operands.
-    pub fn is_binary(&self) -> bool {
+    pub(crate) fn is_binary(&self) -> bool {
         self.args().len() == 2
     }
 
@@ -55,7 +55,7 @@ impl Kernel {
 }
 
 /// A body's statements and its value (the last line), trimmed.
-pub fn statements_and_value(body: &str) -> (Vec<&str>, &str) {
+pub(crate) fn statements_and_value(body: &str) -> (Vec<&str>, &str) {
     let mut lines: Vec<&str> = body.lines().map(str::trim).collect();
     let value = lines.pop().unwrap_or("0.0");
     (lines, value)
@@ -63,7 +63,7 @@ pub fn statements_and_value(body: &str) -> (Vec<&str>, &str) {
 
 /// A named constant of radact's kernels that bodies refer to.
 #[derive(Clone, Copy, Debug)]
-pub struct Constant {
+pub(crate) struct Constant {
     /// Name in Rust (`_`-prefixed in Python).
     pub name: &'static str,
     /// Its value in radact.
@@ -73,7 +73,7 @@ pub struct Constant {
 }
 
 /// The constants bodies may name.
-pub const CONSTANTS: &[Constant] = &[
+pub(crate) const CONSTANTS: &[Constant] = &[
     Constant {
         name: "RECIPROCAL_EPS",
         value: RECIPROCAL_EPS,

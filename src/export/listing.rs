@@ -94,7 +94,7 @@ enum Value {
 
 impl Listing {
     /// Lowers the sub-graph the root reaches.
-    pub fn lower(graph: &Graph) -> Listing {
+    pub(crate) fn lower(graph: &Graph) -> Listing {
         let order = graph.topo_order();
         let mut values: HashMap<NodeId, Value> = HashMap::new();
         let mut reads: HashMap<NodeId, usize> = HashMap::new();
@@ -237,7 +237,7 @@ fn unlowered() -> Expr {
 
 impl Expr {
     /// How deeply calls nest in the expression (0 for `x`, a constant or a variable).
-    pub fn nesting(&self) -> usize {
+    pub(crate) fn nesting(&self) -> usize {
         match self {
             Expr::Call { args, .. } => 1 + args.iter().map(Expr::nesting).max().unwrap_or(0),
             _ => 0,

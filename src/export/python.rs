@@ -20,7 +20,7 @@ use std::fmt::Write;
 
 /// How one array library spells the neutral names of the Python kernel bodies.
 #[derive(Clone, Copy, Debug)]
-pub struct Dialect {
+pub(crate) struct Dialect {
     /// The prefix of a neutral name without a rename: `torch.` makes `xp.exp` `torch.exp`.
     pub prefix: &'static str,
     /// Neutral names spelled otherwise: `("arcsinh", "torch.asinh")`.
@@ -38,7 +38,7 @@ pub struct Dialect {
 
 impl Dialect {
     /// `text` with every `xp.NAME` spelled for this library.
-    pub fn spell(&self, text: &str) -> String {
+    pub(crate) fn spell(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(i) = rest.find("xp.") {

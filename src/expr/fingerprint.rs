@@ -58,7 +58,7 @@ impl TryFrom<String> for Fingerprint {
 }
 
 /// The probe points, sorted ascending.
-pub fn probe_points() -> &'static [f32] {
+pub(crate) fn probe_points() -> &'static [f32] {
     static POINTS: OnceLock<Vec<f32>> = OnceLock::new();
     POINTS.get_or_init(|| {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(PROBE_SEED);

@@ -246,7 +246,7 @@ impl Graph {
     }
 
     /// A copy holding only the nodes the root reaches.
-    pub fn compact(&self) -> Graph {
+    pub(crate) fn compact(&self) -> Graph {
         let mut g = Graph::new();
         let x = g.input();
         let root = g.import(self, self.root, x);

@@ -2,7 +2,7 @@
 //!
 //! Each kernel is total: any `f32` in (NaN, ±inf and subnormals included), never a panic. The
 //! callers ([`super::primitive::Op::eval`] and the batch loops of [`super::Program`]) pass every
-//! result through [`saturate`], so outputs are NaN or finite. The primitive table
+//! result through `saturate`, so outputs are NaN or finite. The primitive table
 //! (`catalogue.rs`) names each primitive's kernel once, with the bodies of generated code that
 //! follow it operation for operation; both the scalar evaluator and the batch evaluator reach
 //! the kernels through it ([`super::Op`]'s `dispatch`), so the two cannot disagree.
@@ -27,7 +27,7 @@ pub const SELU_ALPHA: f32 = 1.673_263_2;
 
 /// Maps ±inf to ±`f32::MAX`; NaN and finite values pass unchanged.
 #[inline(always)]
-pub fn saturate(y: f32) -> f32 {
+pub(crate) fn saturate(y: f32) -> f32 {
     y.clamp(-f32::MAX, f32::MAX)
 }
 
@@ -82,63 +82,63 @@ fn floored_mod(x: f32, c: f32) -> f32 {
 // ---- unary kernels: fn(x, params) -> y ----
 
 /// `0`.
-pub fn zero(_: f32, _: &Params) -> f32 {
+pub(crate) fn zero(_: f32, _: &Params) -> f32 {
     0.0
 }
 /// `1`.
-pub fn one(_: f32, _: &Params) -> f32 {
+pub(crate) fn one(_: f32, _: &Params) -> f32 {
     1.0
 }
 /// `x`.
-pub fn identity(x: f32, _: &Params) -> f32 {
+pub(crate) fn identity(x: f32, _: &Params) -> f32 {
     x
 }
 /// `-x`.
-pub fn negative(x: f32, _: &Params) -> f32 {
+pub(crate) fn negative(x: f32, _: &Params) -> f32 {
     -x
 }
 /// `|x|`.
-pub fn abs(x: f32, _: &Params) -> f32 {
+pub(crate) fn abs(x: f32, _: &Params) -> f32 {
     x.abs()
 }
 /// Protected `1/x = x / (x^2 + 1e-12)`.
-pub fn reciprocal(x: f32, _: &Params) -> f32 {
+pub(crate) fn reciprocal(x: f32, _: &Params) -> f32 {
     reciprocal_of(x)
 }
 /// `x^2`.
-pub fn square(x: f32, _: &Params) -> f32 {
+pub(crate) fn square(x: f32, _: &Params) -> f32 {
     x * x
 }
 /// `x^3`.
-pub fn cube(x: f32, _: &Params) -> f32 {
+pub(crate) fn cube(x: f32, _: &Params) -> f32 {
     x * x * x
 }
 /// `sqrt(|x|)`.
-pub fn sqrt(x: f32, _: &Params) -> f32 {
+pub(crate) fn sqrt(x: f32, _: &Params) -> f32 {
     x.abs().sqrt()
 }
 /// `ln(|x| + 1e-6)`.
-pub fn log(x: f32, _: &Params) -> f32 {
+pub(crate) fn log(x: f32, _: &Params) -> f32 {
     (x.abs() + LOG_EPS).ln()
 }
 /// `e^x`.
-pub fn exp(x: f32, _: &Params) -> f32 {
+pub(crate) fn exp(x: f32, _: &Params) -> f32 {
     x.exp()
 }
 /// `e^x - 1`.
-pub fn expm1(x: f32, _: &Params) -> f32 {
+pub(crate) fn expm1(x: f32, _: &Params) -> f32 {
     x.exp_m1()
 }
 /// `sin x`.
-pub fn sin(x: f32, _: &Params) -> f32 {
+pub(crate) fn sin(x: f32, _: &Params) -> f32 {
     x.sin()
 }
 /// `cos x`.
-pub fn cos(x: f32, _: &Params) -> f32 {
+pub(crate) fn cos(x: f32, _: &Params) -> f32 {
     x.cos()
 }
 /// `sin(x)/x`, 1 at 0.
-pub fn sinc(x: f32, _: &Params) -> f32 {
+pub(crate) fn sinc(x: f32, _: &Params) -> f32 {
     if x == 0.0 {
         1.0
     } else {
@@ -146,53 +146,53 @@ pub fn sinc(x: f32, _: &Params) -> f32 {
     }
 }
 /// `sinh x`.
-pub fn sinh(x: f32, _: &Params) -> f32 {
+pub(crate) fn sinh(x: f32, _: &Params) -> f32 {
     x.sinh()
 }
 /// `cosh x`.
-pub fn cosh(x: f32, _: &Params) -> f32 {
+pub(crate) fn cosh(x: f32, _: &Params) -> f32 {
     x.cosh()
 }
 /// `tanh x`.
-pub fn tanh(x: f32, _: &Params) -> f32 {
+pub(crate) fn tanh(x: f32, _: &Params) -> f32 {
     x.tanh()
 }
 /// `asinh x`.
-pub fn arcsinh(x: f32, _: &Params) -> f32 {
+pub(crate) fn arcsinh(x: f32, _: &Params) -> f32 {
     libm::asinhf(x)
 }
 /// `atan x`.
-pub fn arctan(x: f32, _: &Params) -> f32 {
+pub(crate) fn arctan(x: f32, _: &Params) -> f32 {
     x.atan()
 }
 /// Error function.
-pub fn erf(x: f32, _: &Params) -> f32 {
+pub(crate) fn erf(x: f32, _: &Params) -> f32 {
     libm::erff(x)
 }
 /// Complementary error function.
-pub fn erfc(x: f32, _: &Params) -> f32 {
+pub(crate) fn erfc(x: f32, _: &Params) -> f32 {
     libm::erfcf(x)
 }
 /// `1 / (1 + e^-x)`.
-pub fn sigmoid(x: f32, _: &Params) -> f32 {
+pub(crate) fn sigmoid(x: f32, _: &Params) -> f32 {
     sigmoid_of(x)
 }
 /// `ln sigmoid(x) = min(x, 0) - ln(1 + e^-|x|)`.
-pub fn log_sigmoid(x: f32, _: &Params) -> f32 {
+pub(crate) fn log_sigmoid(x: f32, _: &Params) -> f32 {
     x.min(0.0) - (-x.abs()).exp().ln_1p()
 }
 /// `ln(1 + e^x)`, computed stably.
-pub fn softplus(x: f32, _: &Params) -> f32 {
+pub(crate) fn softplus(x: f32, _: &Params) -> f32 {
     softplus_of(x)
 }
 /// `x / (1 + |x|)`.
-pub fn softsign(x: f32, _: &Params) -> f32 {
+pub(crate) fn softsign(x: f32, _: &Params) -> f32 {
     x / (1.0 + x.abs())
 }
 /// `ln((1 + e^x) / (1 + e^(x - 1)))`, a smooth clip to `[0, 1]` (the soft clipping of Klimek
 /// and Perelstein 2020), computed at `m = min(x, 1 - x)` by its symmetry `f(x) = 1 - f(1 - x)`:
 /// there neither exponential overflows nor the two logarithms cancel.
-pub fn softclip(x: f32, _: &Params) -> f32 {
+pub(crate) fn softclip(x: f32, _: &Params) -> f32 {
     let m = if x < 0.5 { x } else { 1.0 - x };
     let s = m.exp().ln_1p() - (m - 1.0).exp().ln_1p();
     if x < 0.5 {
@@ -202,7 +202,7 @@ pub fn softclip(x: f32, _: &Params) -> f32 {
     }
 }
 /// `max(x, 0)`; NaN stays NaN.
-pub fn relu(x: f32, _: &Params) -> f32 {
+pub(crate) fn relu(x: f32, _: &Params) -> f32 {
     if x <= 0.0 {
         0.0
     } else {
@@ -210,7 +210,7 @@ pub fn relu(x: f32, _: &Params) -> f32 {
     }
 }
 /// `x` for `x > 0`, else `0.01 x`.
-pub fn leaky_relu(x: f32, _: &Params) -> f32 {
+pub(crate) fn leaky_relu(x: f32, _: &Params) -> f32 {
     if x > 0.0 {
         x
     } else {
@@ -218,7 +218,7 @@ pub fn leaky_relu(x: f32, _: &Params) -> f32 {
     }
 }
 /// `x` for `x > 0`, else `e^x - 1`.
-pub fn elu(x: f32, _: &Params) -> f32 {
+pub(crate) fn elu(x: f32, _: &Params) -> f32 {
     if x > 0.0 {
         x
     } else {
@@ -226,23 +226,23 @@ pub fn elu(x: f32, _: &Params) -> f32 {
     }
 }
 /// `scale * (x` for `x > 0`, else `alpha (e^x - 1))`.
-pub fn selu(x: f32, _: &Params) -> f32 {
+pub(crate) fn selu(x: f32, _: &Params) -> f32 {
     SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
 }
 /// `x Phi(x) = 0.5 x (1 + erf(x / sqrt 2))`.
-pub fn gelu(x: f32, _: &Params) -> f32 {
+pub(crate) fn gelu(x: f32, _: &Params) -> f32 {
     0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 /// `x sigmoid(x)` (also called silu).
-pub fn swish(x: f32, _: &Params) -> f32 {
+pub(crate) fn swish(x: f32, _: &Params) -> f32 {
     x * sigmoid_of(x)
 }
 /// `x tanh(softplus(x))`.
-pub fn mish(x: f32, _: &Params) -> f32 {
+pub(crate) fn mish(x: f32, _: &Params) -> f32 {
     x * softplus_of(x).tanh()
 }
 /// `x sigmoid(x)` for `x >= 0`, else `(e^x - 1) sigmoid(x)`.
-pub fn elish(x: f32, _: &Params) -> f32 {
+pub(crate) fn elish(x: f32, _: &Params) -> f32 {
     if x >= 0.0 {
         x * sigmoid_of(x)
     } else {
@@ -250,31 +250,31 @@ pub fn elish(x: f32, _: &Params) -> f32 {
     }
 }
 /// `clamp(x + 3, 0, 6) / 6`.
-pub fn hard_sigmoid(x: f32, _: &Params) -> f32 {
+pub(crate) fn hard_sigmoid(x: f32, _: &Params) -> f32 {
     (x + 3.0).clamp(0.0, 6.0) / 6.0
 }
 /// `x hard_sigmoid(x)`.
-pub fn hard_swish(x: f32, p: &Params) -> f32 {
+pub(crate) fn hard_swish(x: f32, p: &Params) -> f32 {
     x * hard_sigmoid(x, p)
 }
 /// `clamp(x, 0, 6)`.
-pub fn relu6(x: f32, _: &Params) -> f32 {
+pub(crate) fn relu6(x: f32, _: &Params) -> f32 {
     x.clamp(0.0, 6.0)
 }
 /// `e^(-x^2)`.
-pub fn gaussian(x: f32, _: &Params) -> f32 {
+pub(crate) fn gaussian(x: f32, _: &Params) -> f32 {
     (-(x * x)).exp()
 }
 /// Exponentially scaled modified Bessel function of order 0, `e^-|x| I0(x)`.
-pub fn bessel_i0e(x: f32, _: &Params) -> f32 {
+pub(crate) fn bessel_i0e(x: f32, _: &Params) -> f32 {
     bessel_scaled(x).0
 }
 /// Exponentially scaled modified Bessel function of order 1, `e^-|x| I1(x)`.
-pub fn bessel_i1e(x: f32, _: &Params) -> f32 {
+pub(crate) fn bessel_i1e(x: f32, _: &Params) -> f32 {
     bessel_scaled(x).1
 }
 /// `min(x, 0)`.
-pub fn min0(x: f32, _: &Params) -> f32 {
+pub(crate) fn min0(x: f32, _: &Params) -> f32 {
     if x >= 0.0 {
         0.0
     } else {
@@ -282,7 +282,7 @@ pub fn min0(x: f32, _: &Params) -> f32 {
     }
 }
 /// `max(x, 0)`.
-pub fn max0(x: f32, _: &Params) -> f32 {
+pub(crate) fn max0(x: f32, _: &Params) -> f32 {
     if x <= 0.0 {
         0.0
     } else {
@@ -290,50 +290,50 @@ pub fn max0(x: f32, _: &Params) -> f32 {
     }
 }
 /// `b x` (`b` = `params[0]`).
-pub fn scale(x: f32, p: &Params) -> f32 {
+pub(crate) fn scale(x: f32, p: &Params) -> f32 {
     p[0] * x
 }
 /// `x + b` (`b` = `params[0]`).
-pub fn shift(x: f32, p: &Params) -> f32 {
+pub(crate) fn shift(x: f32, p: &Params) -> f32 {
     x + p[0]
 }
 /// 1 for `x >= 0`, else 0.
-pub fn heaviside(x: f32, _: &Params) -> f32 {
+pub(crate) fn heaviside(x: f32, _: &Params) -> f32 {
     heaviside_of(x)
 }
 /// -1, 0 or 1.
-pub fn sign(x: f32, _: &Params) -> f32 {
+pub(crate) fn sign(x: f32, _: &Params) -> f32 {
     sign_of(x)
 }
 /// Largest integer `<= x`.
-pub fn floor(x: f32, _: &Params) -> f32 {
+pub(crate) fn floor(x: f32, _: &Params) -> f32 {
     x.floor()
 }
 /// Smallest integer `>= x`.
-pub fn ceil(x: f32, _: &Params) -> f32 {
+pub(crate) fn ceil(x: f32, _: &Params) -> f32 {
     x.ceil()
 }
 /// Nearest integer, ties to even (as PyTorch and NumPy).
-pub fn round(x: f32, _: &Params) -> f32 {
+pub(crate) fn round(x: f32, _: &Params) -> f32 {
     x.round_ties_even()
 }
 /// `x - floor(x)`, in `[0, 1)`.
-pub fn frac(x: f32, _: &Params) -> f32 {
+pub(crate) fn frac(x: f32, _: &Params) -> f32 {
     x - x.floor()
 }
 /// Uniform quantiser of `clamp(x, -1, 1)` onto `levels` (= `params[0]`) evenly spaced values.
-pub fn quantize(x: f32, p: &Params) -> f32 {
+pub(crate) fn quantize(x: f32, p: &Params) -> f32 {
     let steps = (p[0].round() - 1.0).max(1.0);
     let c = x.clamp(-1.0, 1.0);
     ((c + 1.0) * 0.5 * steps).round_ties_even() / steps * 2.0 - 1.0
 }
 /// `min(max(x, lo), hi)` with `lo` = `params[0]`, `hi` = `params[1]`.
 #[allow(clippy::manual_clamp)] // f32::clamp panics when lo > hi; this must not
-pub fn clamp(x: f32, p: &Params) -> f32 {
+pub(crate) fn clamp(x: f32, p: &Params) -> f32 {
     x.max(p[0]).min(p[1])
 }
 /// 0 where `|x| <= t`, else `x` (`t` = `params[0]`; PyTorch's hardshrink).
-pub fn deadzone(x: f32, p: &Params) -> f32 {
+pub(crate) fn deadzone(x: f32, p: &Params) -> f32 {
     if x.abs() <= p[0] {
         0.0
     } else {
@@ -341,7 +341,7 @@ pub fn deadzone(x: f32, p: &Params) -> f32 {
     }
 }
 /// `x` where `x > t`, else 0 (`t` = `params[0]`).
-pub fn threshold(x: f32, p: &Params) -> f32 {
+pub(crate) fn threshold(x: f32, p: &Params) -> f32 {
     if x > p[0] || x.is_nan() {
         x
     } else {
@@ -349,15 +349,15 @@ pub fn threshold(x: f32, p: &Params) -> f32 {
     }
 }
 /// Floored modulus `x mod c` (`c` = `params[0]`).
-pub fn modulo(x: f32, p: &Params) -> f32 {
+pub(crate) fn modulo(x: f32, p: &Params) -> f32 {
     floored_mod(x, p[0])
 }
 /// Sawtooth wave of period 2 pi rising from -1 to 1 (scipy.signal.sawtooth).
-pub fn sawtooth(x: f32, _: &Params) -> f32 {
+pub(crate) fn sawtooth(x: f32, _: &Params) -> f32 {
     floored_mod(x, WAVE_PERIOD) / PI - 1.0
 }
 /// Square wave of period 2 pi: 1 on `[0, pi)`, -1 on `[pi, 2 pi)` (scipy.signal.square).
-pub fn square_wave(x: f32, _: &Params) -> f32 {
+pub(crate) fn square_wave(x: f32, _: &Params) -> f32 {
     let t = floored_mod(x, WAVE_PERIOD);
     if t < PI {
         1.0
@@ -368,7 +368,7 @@ pub fn square_wave(x: f32, _: &Params) -> f32 {
     }
 }
 /// Triangle wave of period 2 pi: -1 at 0, 1 at pi (scipy.signal.sawtooth with width 0.5).
-pub fn triangle_wave(x: f32, _: &Params) -> f32 {
+pub(crate) fn triangle_wave(x: f32, _: &Params) -> f32 {
     let t = floored_mod(x, WAVE_PERIOD);
     if t < PI {
         -1.0 + 2.0 * t / PI
@@ -377,7 +377,7 @@ pub fn triangle_wave(x: f32, _: &Params) -> f32 {
     }
 }
 /// 1 on `|x| <= 0.5`, else 0.
-pub fn bump(x: f32, _: &Params) -> f32 {
+pub(crate) fn bump(x: f32, _: &Params) -> f32 {
     if x.abs() <= 0.5 {
         1.0
     } else if x.is_nan() {
@@ -390,23 +390,23 @@ pub fn bump(x: f32, _: &Params) -> f32 {
 // ---- binary kernels: fn(a, b, params) -> y ----
 
 /// `a + b`.
-pub fn add(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn add(a: f32, b: f32, _: &Params) -> f32 {
     a + b
 }
 /// `a - b`.
-pub fn sub(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn sub(a: f32, b: f32, _: &Params) -> f32 {
     a - b
 }
 /// `a b`.
-pub fn mul(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn mul(a: f32, b: f32, _: &Params) -> f32 {
     a * b
 }
 /// Protected `a / b = a * reciprocal(b)`.
-pub fn div(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn div(a: f32, b: f32, _: &Params) -> f32 {
     a * reciprocal_of(b)
 }
 /// Protected power: `a^b` for integer `b`, else `|a|^b`.
-pub fn pow(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn pow(a: f32, b: f32, _: &Params) -> f32 {
     if b == b.trunc() {
         a.powf(b)
     } else {
@@ -414,28 +414,28 @@ pub fn pow(a: f32, b: f32, _: &Params) -> f32 {
     }
 }
 /// `max(a, b)`.
-pub fn max(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn max(a: f32, b: f32, _: &Params) -> f32 {
     a.max(b)
 }
 /// `min(a, b)`.
-pub fn min(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn min(a: f32, b: f32, _: &Params) -> f32 {
     a.min(b)
 }
 /// `sigmoid(a) b`.
-pub fn sigmoid_gate(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn sigmoid_gate(a: f32, b: f32, _: &Params) -> f32 {
     sigmoid_of(a) * b
 }
 /// `e^(-(a - b)^2)`.
-pub fn gauss_dist(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn gauss_dist(a: f32, b: f32, _: &Params) -> f32 {
     let d = a - b;
     (-(d * d)).exp()
 }
 /// `e^(-|a - b|)`.
-pub fn lap_dist(a: f32, b: f32, _: &Params) -> f32 {
+pub(crate) fn lap_dist(a: f32, b: f32, _: &Params) -> f32 {
     (-(a - b).abs()).exp()
 }
 /// `w a + (1 - w) b` (`w` = `params[0]`).
-pub fn lerp(a: f32, b: f32, p: &Params) -> f32 {
+pub(crate) fn lerp(a: f32, b: f32, p: &Params) -> f32 {
     p[0] * a + (1.0 - p[0]) * b
 }
 

@@ -13,14 +13,14 @@
 
 pub(crate) mod canon;
 mod catalogue;
-pub mod fingerprint;
-pub mod graph;
+pub(crate) mod fingerprint;
+pub(crate) mod graph;
 pub mod kernels;
 pub mod parse;
 pub mod primitive;
 pub mod print;
-pub mod program;
-pub mod serial;
+pub(crate) mod program;
+pub(crate) mod serial;
 
 pub use canon::simplify;
 pub use fingerprint::{fingerprint, Fingerprint};

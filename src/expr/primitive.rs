@@ -298,7 +298,7 @@ impl Op {
     }
 
     /// Looks a primitive up by name or alias.
-    pub fn from_name(name: &str) -> Option<Op> {
+    pub(crate) fn from_name(name: &str) -> Option<Op> {
         CATALOGUE
             .iter()
             .find(|p| p.name == name || p.aliases.contains(&name))
@@ -313,12 +313,12 @@ impl fmt::Display for Op {
 }
 
 /// The catalogue entry named `name` (or an alias of it).
-pub fn lookup(name: &str) -> Option<&'static Primitive> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Primitive> {
     Op::from_name(name).map(Op::primitive)
 }
 
 /// The catalogue name closest to `name` (by edit distance), to suggest after a typo.
-pub fn nearest_name(name: &str) -> Option<&'static str> {
+pub(crate) fn nearest_name(name: &str) -> Option<&'static str> {
     CATALOGUE
         .iter()
         .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()))

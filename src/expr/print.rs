@@ -1,4 +1,4 @@
-//! The printer: formula text for a [`Graph`], the inverse of [`super::parse`].
+//! The printer: formula text for a [`Graph`], the inverse of [`super::parse()`].
 //!
 //! Arithmetic prints infix with the fewest parentheses the parser needs; every other primitive
 //! prints as a call with its non-default parameters after the arguments. Constants print as the

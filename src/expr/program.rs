@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 /// Elements per chunk: large enough to amortise dispatch (measured: 1024 beats 256 by a third
 /// on `relu`), small enough that a few slots stay in L1.
-pub const CHUNK: usize = 1024;
+pub(crate) const CHUNK: usize = 1024;
 
 /// Where an instruction reads a value from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,7 +53,7 @@ impl Program {
     }
 
     /// Compiles several nodes of one graph as outputs, sharing their common sub-expressions.
-    pub fn compile_outputs(graph: &Graph, outputs: &[NodeId]) -> Program {
+    pub(crate) fn compile_outputs(graph: &Graph, outputs: &[NodeId]) -> Program {
         let order = graph.topo_order_from(outputs);
         // Last position (in `order`) at which each node is read; outputs live to the end.
         let mut last_use: HashMap<NodeId, usize> = HashMap::new();
@@ -109,11 +109,6 @@ impl Program {
             slots,
             outputs: outputs.iter().map(|o| operand[o]).collect(),
         }
-    }
-
-    /// Number of outputs.
-    pub fn outputs(&self) -> usize {
-        self.outputs.len()
     }
 
     /// Number of instructions on the tape.

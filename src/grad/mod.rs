@@ -4,7 +4,7 @@
 //! Derivation is forward-mode symbolic differentiation over the graph: the tangent of each node
 //! is the sum over its arguments of the primitive's partial derivative (a template from the
 //! catalogue, instantiated into the graph) times the argument's tangent. The result is a graph
-//! that shares sub-expressions with the forward function, so [`derive_joint`] compiles both into
+//! that shares sub-expressions with the forward function, so `derive_joint` compiles both into
 //! one program.
 //!
 //! ```
@@ -17,7 +17,7 @@
 //! assert_eq!(derive(&f, &rect).eval_scalar(0.9), 1.0);
 //! ```
 
-pub mod mode;
+pub(crate) mod mode;
 pub mod rules;
 
 pub use mode::{BackwardMode, NamedRule, RuleError};
@@ -37,7 +37,7 @@ pub fn derive(forward: &Graph, mode: &BackwardMode) -> Graph {
 /// One simplified graph holding both the forward function and its backward multiplier, with
 /// the nodes of each: `(graph, y, g)`. Shared sub-expressions are computed once when compiled
 /// with [`crate::expr::Program::compile_outputs`].
-pub fn derive_joint(forward: &Graph, mode: &BackwardMode) -> (Graph, NodeId, NodeId) {
+pub(crate) fn derive_joint(forward: &Graph, mode: &BackwardMode) -> (Graph, NodeId, NodeId) {
     let mut g = forward.compact();
     let y = g.root();
     let x = g.input();

@@ -79,7 +79,7 @@ pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, RunError> {
 
 /// Reads a RON file and checks its content with `check`, which names the offending field; the
 /// error points at the field's first occurrence in the file.
-pub fn read_checked<T: DeserializeOwned>(
+pub(crate) fn read_checked<T: DeserializeOwned>(
     path: &Path,
     check: impl FnOnce(&T) -> Result<(), FieldError>,
 ) -> Result<T, RunError> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Truncates a torn last line (a record cut by a kill) so that appending starts on a line. Only
 /// the writer holding the run's lock may call it.
-pub fn repair(path: &Path, file: &File) -> std::io::Result<()> {
+pub(crate) fn repair(path: &Path, file: &File) -> std::io::Result<()> {
     let bytes = std::fs::read(path)?;
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         return Ok(());

@@ -30,11 +30,11 @@
 //! with errors naming the file, line and column; [`list_runs`] lists a damaged run with its
 //! reason and goes on.
 
-pub mod files;
-pub mod journal;
-pub mod listing;
-pub mod lock;
-pub mod name;
+pub(crate) mod files;
+pub(crate) mod journal;
+pub(crate) mod listing;
+pub(crate) mod lock;
+pub(crate) mod name;
 
 pub use files::{read_ron, sync_dir, write_atomic, write_new};
 pub use journal::JournalReader;

@@ -1,7 +1,7 @@
 //! The genome of the search is an [`Activation`]: a forward graph and a backward mode. This file
 //! makes genomes: random ones grown within a space's [`Limits`] ([`grow`]), the baseline
 //! activations that fit a space ([`baselines`]), and the checks every genome of a space passes
-//! ([`within_limits`], [`viable`]). The random pieces it draws (leaves, primitive parameters,
+//! (`within_limits`, [`viable`]). The random pieces it draws (leaves, primitive parameters,
 //! sub-expressions) are shared with the variation operators of [`super::mutate`].
 //!
 //! ```
@@ -53,7 +53,7 @@ pub fn grow(space: &SearchSpace, rng: &mut ChaCha8Rng) -> Activation {
 
 /// Whether a graph satisfies the limits: at most `max_ops` operations (shared sub-expressions
 /// count once) and at most `max_depth` operations on the longest path from the output to a leaf.
-pub fn within_limits(graph: &Graph, limits: &Limits) -> bool {
+pub(crate) fn within_limits(graph: &Graph, limits: &Limits) -> bool {
     graph.op_count() <= limits.max_ops && op_depth(graph) <= limits.max_depth
 }
 

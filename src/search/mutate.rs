@@ -55,21 +55,21 @@ const EXTRA_ARG_IS_X: f64 = 0.5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Variation {
-    /// [`replace_op`]: an operation replaced by another of the same arity.
+    /// `replace_op`: an operation replaced by another of the same arity.
     ReplaceOp,
-    /// [`insert_node`]: a new operation above a node.
+    /// `insert_node`: a new operation above a node.
     InsertNode,
-    /// [`delete_node`]: an operation replaced by one of its arguments.
+    /// `delete_node`: an operation replaced by one of its arguments.
     DeleteNode,
-    /// [`replace_subtree`]: a sub-expression replaced by a freshly grown one.
+    /// `replace_subtree`: a sub-expression replaced by a freshly grown one.
     ReplaceSubtree,
-    /// [`perturb_constant`]: a constant or parameter moved a little.
+    /// `perturb_constant`: a constant or parameter moved a little.
     PerturbConstant,
-    /// [`resample_constant`]: a constant or parameter drawn anew.
+    /// `resample_constant`: a constant or parameter drawn anew.
     ResampleConstant,
-    /// [`change_backward`]: another backward mode.
+    /// `change_backward`: another backward mode.
     ChangeBackward,
-    /// [`crossover`]: a sub-expression replaced by one of a second parent.
+    /// `crossover`: a sub-expression replaced by one of a second parent.
     Crossover,
 }
 
@@ -126,7 +126,7 @@ impl fmt::Display for Variation {
 /// Operators are drawn with the space's mutation weights; crossover needs `other`, and
 /// change_backward needs `space.backward.evolve` and a second mode. An operator that cannot
 /// apply to this parent (no constant to perturb, no operation to delete) is dropped and another
-/// drawn. The child's forward is simplified; a child that is not [`viable`] or equals the parent
+/// drawn. The child's forward is simplified; a child that is not `viable` or equals the parent
 /// (same forward expression, before or after simplifying the parent, and same backward mode) is
 /// discarded and another operator drawn, up to 32 times. After that the child is a freshly grown
 /// forward with the parent's backward mode, reported as [`Variation::ReplaceSubtree`] (of the
@@ -201,7 +201,11 @@ fn apply(
 /// keeping the arguments and drawing valid parameters for the new primitive. The site is drawn
 /// uniformly among the operations that have an alternative, the new primitive with the space's
 /// weights. `None` when no operation has an alternative.
-pub fn replace_op(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn replace_op(
+    graph: &Graph,
+    space: &SearchSpace,
+    rng: &mut ChaCha8Rng,
+) -> Option<Graph> {
     let primitives = space.weighted_primitives();
     let alternatives = |node: NodeId| -> Vec<(Op, f64)> {
         let Node::Op { op, .. } = graph.node(node) else {
@@ -233,7 +237,11 @@ pub fn replace_op(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> O
 /// grown fresh within the limits left. The site is drawn uniformly among the nodes (leaves
 /// included) where one more operation keeps the graph within the limits. `None` when there is no
 /// such node.
-pub fn insert_node(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn insert_node(
+    graph: &Graph,
+    space: &SearchSpace,
+    rng: &mut ChaCha8Rng,
+) -> Option<Graph> {
     let limits = &space.limits;
     let ops = graph.op_count();
     if ops >= limits.max_ops {
@@ -272,7 +280,7 @@ pub fn insert_node(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> 
 
 /// Deletes an operation: a uniformly drawn operation is replaced by one of its arguments (drawn
 /// uniformly), so the graph has fewer operations. `None` when the graph has no operation.
-pub fn delete_node(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn delete_node(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
     let sites = op_nodes(graph);
     let &site = sites.choose(rng)?;
     let keep = rng.gen_range(0..graph.args(site).len());
@@ -282,7 +290,11 @@ pub fn delete_node(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
 /// Replaces the sub-expression at a uniformly drawn node (leaves included) by a freshly grown
 /// one (see [`super::genome::grow`]) that fits the depth left at that node and the operations
 /// left once the old sub-expression is gone. Always applies.
-pub fn replace_subtree(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn replace_subtree(
+    graph: &Graph,
+    space: &SearchSpace,
+    rng: &mut ChaCha8Rng,
+) -> Option<Graph> {
     let shape = Shape::of(graph);
     let &site = shape.order.choose(rng)?;
     let freed = op_nodes_from(graph, site).len();
@@ -305,7 +317,7 @@ pub fn replace_subtree(graph: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng)
 /// time multiplied by `e^N(0, 0.3)`, otherwise shifted by `N(0, 0.1)`. Parameters stay valid
 /// (rounded when integer, within their bounds, `clamp`'s `lo <= hi`) and an integer parameter
 /// moves by at least one step where its bounds allow. `None` when there is nothing to tune.
-pub fn perturb_constant(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn perturb_constant(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
     retune(graph, rng, |tunable, old, rng| {
         let z: f64 = rng.sample(StandardNormal);
         let moved = if rng.gen_bool(0.5) {
@@ -336,7 +348,7 @@ pub fn perturb_constant(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
 /// Draws a constant or a primitive parameter (drawn uniformly among them) anew, as when growing:
 /// a constant from the space's range, a parameter from its valid range. `None` when there is
 /// nothing to tune.
-pub fn resample_constant(
+pub(crate) fn resample_constant(
     graph: &Graph,
     space: &SearchSpace,
     rng: &mut ChaCha8Rng,
@@ -350,7 +362,7 @@ pub fn resample_constant(
 
 /// Another backward mode of the space, drawn uniformly among those that differ from `mode`.
 /// `None` when the space does not evolve modes or has no other.
-pub fn change_backward(
+pub(crate) fn change_backward(
     mode: &BackwardMode,
     space: &SearchSpace,
     rng: &mut ChaCha8Rng,
@@ -365,7 +377,12 @@ pub fn change_backward(
 /// Replaces the sub-expression at a uniformly drawn node of `a` by a sub-expression of `b`: an
 /// operation of `b` drawn uniformly among those whose depth fits at that node (a leaf of `b` only
 /// when none fits). Always applies.
-pub fn crossover(a: &Graph, b: &Graph, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Graph> {
+pub(crate) fn crossover(
+    a: &Graph,
+    b: &Graph,
+    space: &SearchSpace,
+    rng: &mut ChaCha8Rng,
+) -> Option<Graph> {
     let shape_a = Shape::of(a);
     let &site = shape_a.order.choose(rng)?;
     let room = space.limits.max_depth.saturating_sub(shape_a.level(site));

@@ -14,12 +14,12 @@ use crate::train::Evaluation;
 /// Relative cost per element of one primitive application, as its row of the primitive table
 /// states it ([`crate::expr::Primitive::cost`]): 1 for arithmetic and comparisons, 4 for one
 /// transcendental function, more for compositions of them.
-pub fn op_cost(op: Op) -> f64 {
+pub(crate) fn op_cost(op: Op) -> f64 {
     op.primitive().cost
 }
 
 /// Estimated cost per element of evaluating the nodes reachable from `roots`.
-pub fn graph_cost(graph: &Graph, roots: &[crate::expr::NodeId]) -> f64 {
+pub(crate) fn graph_cost(graph: &Graph, roots: &[crate::expr::NodeId]) -> f64 {
     graph
         .topo_order_from(roots)
         .into_iter()
@@ -32,13 +32,13 @@ pub fn graph_cost(graph: &Graph, roots: &[crate::expr::NodeId]) -> f64 {
 
 /// Estimated cost per element of an activation: [`graph_cost`] of its joint forward and
 /// backward graph, the value of the `cost` objective.
-pub fn activation_cost(activation: &Activation) -> f64 {
+pub(crate) fn activation_cost(activation: &Activation) -> f64 {
     let (joint, y, g) = derive_joint(&activation.forward, &activation.backward);
     graph_cost(&joint, &[y, g])
 }
 
 /// The value of `objective` for an evaluation; `None` when every seed failed. `cost` is the
-/// candidate's estimated cost ([`activation_cost`]).
+/// candidate's estimated cost (`activation_cost`).
 pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option<f64> {
     match objective {
         Objective::Cost => evaluation.summary.metrics.as_ref().map(|_| cost),

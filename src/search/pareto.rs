@@ -2,7 +2,7 @@
 //! vectors where larger is better.
 
 /// Whether `a` dominates `b`: no worse in every score and better in one.
-pub fn dominates(a: &[f64], b: &[f64]) -> bool {
+pub(crate) fn dominates(a: &[f64], b: &[f64]) -> bool {
     a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
 }
 
@@ -42,7 +42,7 @@ pub fn fronts(points: &[Vec<f64>]) -> Vec<Vec<usize>> {
 
 /// Crowding distance of each member of one front (same order as `front`): the sum over scores
 /// of the normalised gap between its neighbours; boundary points get infinity.
-pub fn crowding(points: &[Vec<f64>], front: &[usize]) -> Vec<f64> {
+pub(crate) fn crowding(points: &[Vec<f64>], front: &[usize]) -> Vec<f64> {
     let mut distance = vec![0.0; front.len()];
     if front.is_empty() {
         return distance;

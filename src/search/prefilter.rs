@@ -1,6 +1,6 @@
 //! The pre-filter: cheap checks of a compiled candidate before any training. The forward
 //! function `f` and the backward multiplier `g` are evaluated once on the fingerprint's probe
-//! points ([`probe_points`]: 1000 samples of N(0, 1), which span [-3.41, 3.50], the range of
+//! points (`probe_points`: 1000 samples of N(0, 1), which span [-3.41, 3.50], the range of
 //! typical pre-activations), and a candidate is rejected when training it would be wasted: a
 //! non-finite or huge output, a constant function, or a backward multiplier that is zero
 //! everywhere.
@@ -22,15 +22,15 @@ use serde::{Deserialize, Serialize};
 /// stay far below (`x^3` reaches 43 there, `exp(x)` 33, `cosh(x)` 17); a function above it feeds
 /// the next layer values that make its gradients explode in f32 within a few steps
 /// (`exp(exp(x))` reaches 2.6e14, `x^3` composed with itself 8e4).
-pub const BLOW_UP: f32 = 1e4;
+pub(crate) const BLOW_UP: f32 = 1e4;
 
 /// Largest spread (max - min, relative to the largest magnitude when that is above 1) of a
 /// function that counts as constant: rounding errors of an identity such as
 /// `sin(x)^2 + cos(x)^2` stay below it.
-pub const CONSTANT_SPREAD: f32 = 1e-5;
+pub(crate) const CONSTANT_SPREAD: f32 = 1e-5;
 
 /// Largest magnitude of a backward multiplier that counts as zero.
-pub const ZERO_BACKWARD: f32 = 1e-7;
+pub(crate) const ZERO_BACKWARD: f32 = 1e-7;
 
 /// Why a candidate is not trained.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -42,7 +42,7 @@ pub enum Rejection {
         /// The first probe point where it is.
         x: f32,
     },
-    /// `|f|` exceeds [`BLOW_UP`].
+    /// `|f|` exceeds `BLOW_UP`.
     #[error("the output blows up: |f(x)| = {y:e} at x = {x} exceeds {BLOW_UP:e}")]
     BlowUp {
         /// The probe point of the largest magnitude.
@@ -65,7 +65,7 @@ pub enum Rejection {
         /// The first probe point where it is.
         x: f32,
     },
-    /// `|g|` exceeds [`BLOW_UP`].
+    /// `|g|` exceeds `BLOW_UP`.
     #[error("the backward multiplier blows up: |g(x)| = {g:e} at x = {x} exceeds {BLOW_UP:e}")]
     BackwardBlowUp {
         /// The probe point of the largest magnitude.
@@ -73,7 +73,7 @@ pub enum Rejection {
         /// The multiplier there.
         g: f32,
     },
-    /// `|g|` is below [`ZERO_BACKWARD`] at every probe point.
+    /// `|g|` is below `ZERO_BACKWARD` at every probe point.
     #[error(
         "the backward multiplier is zero everywhere on {}: no gradient reaches the layers below",
         probe_range()

@@ -19,15 +19,15 @@
 //! println!("median test accuracy {:?}", e.summary.median_test_accuracy());
 //! ```
 
-pub mod baselines;
-pub mod dataset;
+pub(crate) mod baselines;
+pub(crate) mod dataset;
 pub mod idx;
-pub mod network;
-pub mod op;
-pub mod optimizer;
-pub mod score;
-pub mod trainer;
-pub mod workers;
+pub(crate) mod network;
+pub(crate) mod op;
+pub(crate) mod optimizer;
+pub(crate) mod score;
+pub(crate) mod trainer;
+pub(crate) mod workers;
 
 pub use baselines::{baseline, Baseline, BASELINES};
 pub use dataset::{

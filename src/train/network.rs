@@ -165,7 +165,7 @@ impl Mlp {
     }
 
     /// Number of input features.
-    pub fn n_inputs(&self) -> usize {
+    pub(crate) fn n_inputs(&self) -> usize {
         self.widths[0]
     }
 

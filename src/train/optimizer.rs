@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// Optimiser state below this magnitude is flushed to zero (see the module documentation); far
 /// above `f32::MIN_POSITIVE`, so that decaying it once more never yields a subnormal.
-pub const FLUSH_BELOW: f32 = 1e-30;
+pub(crate) const FLUSH_BELOW: f32 = 1e-30;
 
 /// `v`, or zero if it is smaller than [`FLUSH_BELOW`] in magnitude.
 #[inline(always)]

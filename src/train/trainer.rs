@@ -250,7 +250,7 @@ impl Trainer {
     /// Trains at most `threads` seeds at once (0, the default: as many as the current rayon
     /// pool has threads). A search that evaluates several candidates in parallel would use 1.
     /// Results do not depend on it.
-    pub fn with_threads(mut self, threads: usize) -> Self {
+    pub(crate) fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
         self
     }
@@ -315,7 +315,7 @@ impl Trainer {
     /// own, so that both the seeds of one activation and different activations train at once.
     /// Each evaluation comes with the seconds its seeds took, summed. A task error (as opposed
     /// to a candidate failing) fails the whole call.
-    pub fn evaluate_all(
+    pub(crate) fn evaluate_all(
         &self,
         workers: &Workers,
         activations: &[&CompiledActivation],
