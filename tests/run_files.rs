@@ -115,6 +115,22 @@ fn a_second_writer_is_refused_and_named_and_viewers_see_the_writer() {
 }
 
 #[test]
+fn the_run_list_counts_what_the_journal_holds_before_any_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_run(tmp.path(), "killed-in-its-first-batch");
+    let finished = runs_json(tmp.path());
+    let trained = finished[0]["trained"].as_u64().unwrap();
+    assert!(trained > 0, "{finished}");
+    // A search killed (or still running) before its first checkpoint: the journal is all there is.
+    std::fs::remove_file(dir.join("checkpoint.ron")).unwrap();
+    std::fs::remove_file(dir.join("hall_of_fame.ron")).ok();
+    std::fs::remove_file(dir.join("final_check.ron")).ok();
+    let runs = runs_json(tmp.path());
+    assert_eq!(runs[0]["trained"].as_u64(), Some(trained), "{runs}");
+    assert_eq!(runs[0]["state"], "stopped", "{runs}");
+}
+
+#[test]
 fn damaged_run_files_are_reported_with_position_and_do_not_hide_other_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let good = tiny_run(tmp.path(), "a-good");

@@ -23,7 +23,7 @@ use crate::session::{Command, Effect, Session};
 use crate::worker::{Launch, Worker};
 use radact::run::{list_runs, RunConfig, RunSummary};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often a followed run is polled.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
@@ -60,6 +60,8 @@ pub struct RadactApp {
     pub(crate) open_path: String,
     pub(crate) runs: Option<Result<Vec<RunSummary>, String>>,
     runs_job: Option<Job<Result<Vec<RunSummary>, String>>>,
+    /// When the run list was last asked for.
+    runs_listed_at: Option<Instant>,
     pub(crate) dialog: FileDialog,
     /// The run to open on the first frame (from the command line).
     pending_open: Option<PathBuf>,
@@ -83,6 +85,7 @@ impl RadactApp {
             open_path: String::new(),
             runs: None,
             runs_job: None,
+            runs_listed_at: None,
             dialog: FileDialog::default(),
             pending_open: None,
         }
@@ -232,6 +235,7 @@ impl RadactApp {
     /// Lists the runs again, on another thread.
     pub(crate) fn refresh_runs(&mut self, ctx: &egui::Context) {
         let root = self.runs_root.clone();
+        self.runs_listed_at = Some(Instant::now());
         self.runs_job = Some(Job::spawn(ctx, move || {
             list_runs(&root).map_err(|e| e.to_string())
         }));
@@ -250,8 +254,20 @@ impl RadactApp {
         if let Some(dir) = self.pending_open.take() {
             self.open_run(&dir, &ctx);
         }
-        if self.runs.is_none() && self.runs_job.is_none() {
+        let searching = matches!(self.background, Some(Background::Search(_)));
+        let live = match &self.runs {
+            None => true,
+            Some(Ok(runs)) => list_is_live(runs, searching),
+            Some(Err(_)) => false,
+        };
+        let due = self
+            .runs_listed_at
+            .is_none_or(|t| t.elapsed() >= RUN_LIST_REFRESH);
+        if self.runs_job.is_none() && (self.runs.is_none() || (live && due)) {
             self.refresh_runs(&ctx);
+        }
+        if live {
+            ctx.request_repaint_after(RUN_LIST_REFRESH);
         }
         self.poll(&ctx);
         self.update_views();
@@ -281,5 +297,48 @@ impl RadactApp {
 impl eframe::App for RadactApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+}
+
+/// How often the run list is read again while a run in it is being written.
+const RUN_LIST_REFRESH: Duration = Duration::from_secs(2);
+
+/// Whether the run list shows a run that is changing: this app's own search, or a run another
+/// process holds the lock of. Such a list is read again every [`RUN_LIST_REFRESH`], so that its
+/// counts follow the search.
+fn list_is_live(runs: &[RunSummary], searching: bool) -> bool {
+    searching || runs.iter().any(|r| r.writer.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use radact::run::{Holder, RunState};
+
+    fn summary(writer: Option<Holder>) -> RunSummary {
+        RunSummary {
+            name: "r".into(),
+            dir: PathBuf::from("runs/r"),
+            space: "default".into(),
+            trained: 3,
+            evaluations: 10,
+            state: RunState::Stopped,
+            writer,
+            best: None,
+        }
+    }
+
+    #[test]
+    fn the_run_list_is_live_while_a_run_in_it_is_written() {
+        assert!(!list_is_live(&[summary(None)], false));
+        assert!(list_is_live(&[summary(None)], true), "our own search");
+        let holder = Holder {
+            pid: 1,
+            host: "h".into(),
+            command: "radact search".into(),
+            since: "now".into(),
+        };
+        assert!(list_is_live(&[summary(None), summary(Some(holder))], false));
+        assert!(!list_is_live(&[], false));
     }
 }

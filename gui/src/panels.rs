@@ -259,7 +259,7 @@ impl RadactApp {
         self.curves.controls(ui);
         let height = (ui.available_height() - 40.0).max(120.0);
         let population = &self.population;
-        let (curves, progress, pareto) = (&self.curves, &self.progress, &mut self.pareto);
+        let (curves, progress, pareto) = (&self.curves, &mut self.progress, &mut self.pareto);
         let mut clicked = None;
         ui.columns(4, |cols| {
             curves.plot(&mut cols[0], false, height);

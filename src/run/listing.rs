@@ -3,7 +3,9 @@
 //! as usual.
 
 use super::{files::io_err, lock::Holder, RunError, RunView, CONFIG};
+use crate::search::record::Outcome;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state", content = "reason")]
 pub enum RunState {
-    /// No checkpoint yet.
+    /// Nothing trained yet (no checkpoint and no journal record).
     New,
     /// Stopped or killed before the end: `radact resume` continues it.
     Stopped,
@@ -82,22 +84,31 @@ impl RunSummary {
 fn summarise(dir: &Path) -> Result<RunSummary, RunError> {
     let run = RunView::open(dir)?;
     // Every file is read, so that a damaged one shows here rather than on resume.
-    run.records()?;
+    let records = run.records()?;
     run.final_report()?;
     let checkpoint = run.checkpoint()?;
     let hall = run.hall_of_fame()?;
     let config = run.config();
+    // The journal is ahead of the checkpoint (written after each batch): while a search runs,
+    // and after a kill, it is what has been trained.
+    let trained: HashSet<u64> = records
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }))
+        .map(|r| r.id)
+        .collect();
     let state = match &checkpoint {
-        None => RunState::New,
         Some(s) if s.finished.is_some() => RunState::Finished,
-        Some(_) => RunState::Stopped,
+        None if records.is_empty() => RunState::New,
+        _ => RunState::Stopped,
     };
     let objective = config.space.main_objective().to_string();
     Ok(RunSummary {
         name: config.name.clone(),
         dir: dir.to_path_buf(),
         space: config.space.name.clone(),
-        trained: checkpoint.as_ref().map_or(0, |s| s.trained),
+        trained: trained
+            .len()
+            .max(checkpoint.as_ref().map_or(0, |s| s.trained)),
         evaluations: config.evaluations,
         state,
         writer: None,
