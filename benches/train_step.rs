@@ -1,15 +1,21 @@
-//! One training step (forward, backward, Adam update) of an MLP 64 -> 64 -> 64 -> 10 on
-//! DIGITS batches of 64, on one thread:
+//! One training step (forward, backward, Adam update) on one thread, for two networks:
+//!
+//! - `train_step` (dispatch-bound): MLP 64 -> 64 -> 64 -> 10 on DIGITS batches of 64;
+//! - `train_step_784` (matrix-bound): MLP 784 -> 128 -> 10 on batches of 128 of
+//!   Fashion-MNIST-shaped data (synthetic: 784 pixels in `[0, 1]`, 10 classes, 8192 images,
+//!   labels a fixed function of the pixels so that the network has something to learn).
+//!
+//! Each group measures:
 //!
 //! - `dfdx_relu`: the plain dfdx way, for reference: broadcast bias, dfdx's built-in `relu()`,
-//!   `cross_entropy_with_logits_loss`, the same in-place Adam;
+//!   `cross_entropy_with_logits_loss`, the same in-place Adam; it also anchors comparisons
+//!   between runs on a noisy machine (compare ratios to it, not raw times);
 //! - `expr_relu`: radact's network with the activation op running the expression `relu(x)`;
 //! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward.
 //!
-//! Every 1700 steps (100 epochs) the network and optimiser restart from their initial state, so
-//! that the measurement stays in the regime of a real training run: a network trained for
-//! thousands of epochs fits DIGITS so exactly that its gradients turn subnormal and every
-//! product slows down.
+//! Every 100 epochs the network and optimiser restart from their initial state, so that the
+//! measurement stays in the regime of a real training run: a network trained for thousands of
+//! epochs fits DIGITS so exactly that its gradients turn subnormal and every product slows down.
 //!
 //! Run with `cargo bench --bench train_step`.
 
@@ -20,13 +26,13 @@ use radact::train::{
     ActivationOp, DatasetSpec, Examples, Mlp, NetworkConfig, Optimizer, OptimizerConfig,
     OptimizerKind,
 };
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const BATCH: usize = 64;
-const HIDDEN: [usize; 2] = [64, 64];
-/// Steps after which a benchmarked network restarts from its initial state (100 epochs).
-const RESTART_EVERY: usize = 1700;
+/// Images in the synthetic Fashion-MNIST-shaped set.
+const SYNTHETIC_IMAGES: usize = 8192;
+/// Pixels per synthetic image (28 x 28).
+const PIXELS: usize = 784;
 
 fn adam() -> OptimizerConfig {
     OptimizerConfig {
@@ -36,18 +42,24 @@ fn adam() -> OptimizerConfig {
     }
 }
 
-/// Cycles through the training set in batches of [`BATCH`].
+/// Cycles through a training set in batches of `batch`.
 struct Batches {
     data: Examples,
+    batch: usize,
     next: usize,
 }
 
 impl Batches {
+    /// Steps in 100 epochs: when a benchmarked network restarts from its initial state.
+    fn restart_every(&self) -> usize {
+        100 * (self.data.len() / self.batch)
+    }
+
     fn next(&mut self) -> (&[f32], &[u8]) {
-        if self.next + BATCH > self.data.len() {
+        if self.next + self.batch > self.data.len() {
             self.next = 0;
         }
-        let (start, end) = (self.next, self.next + BATCH);
+        let (start, end) = (self.next, self.next + self.batch);
         self.next = end;
         let f = self.data.n_features;
         (
@@ -126,14 +138,35 @@ impl DfdxMlp {
     }
 }
 
-fn network(forward: &str, backward: &str) -> Mlp {
+fn network(forward: &str, backward: &str, inputs: usize, hidden: &[usize]) -> Mlp {
     let act = Activation::parse(forward, backward).unwrap().compile();
     let config = NetworkConfig {
-        hidden: HIDDEN.to_vec(),
+        hidden: hidden.to_vec(),
         ..NetworkConfig::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    Mlp::new(&config, 64, 10, ActivationOp::new(&act), &mut rng).unwrap()
+    Mlp::new(&config, inputs, 10, ActivationOp::new(&act), &mut rng).unwrap()
+}
+
+/// Fashion-MNIST-shaped examples: [`SYNTHETIC_IMAGES`] images of [`PIXELS`] values in `[0, 1]`,
+/// the label of each the band (of 10) its mean brightness over the first 100 pixels falls in.
+fn synthetic_fashion() -> Examples {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let features: Vec<f32> = (0..SYNTHETIC_IMAGES * PIXELS)
+        .map(|_| rng.gen_range(0.0f32..1.0))
+        .collect();
+    let labels = features
+        .chunks_exact(PIXELS)
+        .map(|row| {
+            let mean = row[..100].iter().sum::<f32>() / 100.0;
+            ((mean - 0.4) * 50.0).clamp(0.0, 9.0) as u8
+        })
+        .collect();
+    Examples {
+        features,
+        labels,
+        n_features: PIXELS,
+    }
 }
 
 fn train_step(c: &mut Criterion) {
@@ -144,17 +177,29 @@ fn train_step(c: &mut Criterion) {
         .build_global()
         .expect("the global pool is configured once, here");
     assert_eq!(rayon::current_num_threads(), 1);
-    let data = DatasetSpec::Digits.load(0).unwrap().train;
-    let mut batches = Batches { data, next: 0 };
-    let mut group = c.benchmark_group("train_step");
+    let digits = DatasetSpec::Digits.load(0).unwrap().train;
+    bench_network(c, "train_step", digits, 64, &[64, 64]);
+    bench_network(c, "train_step_784", synthetic_fashion(), 128, &[128]);
+}
 
-    let reference = DfdxMlp::new(&network("relu(x)", "exact"));
+/// The three variants of one network, in one benchmark group.
+fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, hidden: &[usize]) {
+    let inputs = data.n_features;
+    let mut batches = Batches {
+        data,
+        batch,
+        next: 0,
+    };
+    let restart_every = batches.restart_every();
+    let mut group = c.benchmark_group(group);
+
+    let reference = DfdxMlp::new(&network("relu(x)", "exact", inputs, hidden));
     let opt = Optimizer::new(&adam(), &reference.params);
     let (mut net, mut state, mut steps) = (reference.clone(), opt.clone(), 0);
     group.bench_function("dfdx_relu", |b| {
         b.iter(|| {
             steps += 1;
-            if steps % RESTART_EVERY == 0 {
+            if steps % restart_every == 0 {
                 (net, state) = (reference.clone(), opt.clone());
             }
             let (x, y) = batches.next();
@@ -166,13 +211,13 @@ fn train_step(c: &mut Criterion) {
         ("expr_relu", "relu(x)", "exact"),
         ("heaviside_surrogate", "heaviside(x)", "surrogate"),
     ] {
-        let initial = network(forward, backward);
+        let initial = network(forward, backward, inputs, hidden);
         let opt = Optimizer::new(&adam(), initial.parameters());
         let (mut net, mut state, mut steps) = (initial.clone(), opt.clone(), 0);
         group.bench_function(name, |b| {
             b.iter(|| {
                 steps += 1;
-                if steps % RESTART_EVERY == 0 {
+                if steps % restart_every == 0 {
                     (net, state) = (initial.clone(), opt.clone());
                 }
                 let (x, y) = batches.next();

@@ -22,6 +22,7 @@
 pub mod baselines;
 pub mod dataset;
 pub mod idx;
+mod matmul;
 pub mod network;
 pub mod op;
 pub mod optimizer;
