@@ -8,10 +8,16 @@
 //! Each group measures:
 //!
 //! - `dfdx_relu`: the plain dfdx way, for reference: broadcast bias, dfdx's built-in `relu()`,
-//!   `cross_entropy_with_logits_loss`, the same in-place Adam; it also anchors comparisons
-//!   between runs on a noisy machine (compare ratios to it, not raw times);
-//! - `expr_relu`: radact's network with the activation op running the expression `relu(x)`;
+//!   `cross_entropy_with_logits_loss`, the same in-place Adam;
+//! - `dfdx_tape_relu`: radact's network as it was on dfdx's tape before it moved to flat
+//!   buffers (issue 12): dfdx's matrix product, the first layer's product recording only the
+//!   weight gradient, the fused bias-and-activation op of `op.rs` running `relu(x)`, a fused
+//!   softmax cross-entropy, parameters copied into the tensors after each update;
+//! - `expr_relu`: radact's network (flat buffers, gemm) with the expression `relu(x)`;
 //! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward.
+//!
+//! Times are the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where
+//! the system lacks it), so that other processes on a shared machine inflate them less.
 //!
 //! Every 100 epochs the network and optimiser restart from their initial state, so that the
 //! measurement stays in the regime of a real training run: a network trained for thousands of
@@ -22,12 +28,15 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use dfdx::prelude::*;
 use radact::activation::Activation;
+use radact::train::op::add_bias;
 use radact::train::{
     ActivationOp, DatasetSpec, Examples, Mlp, NetworkConfig, Optimizer, OptimizerConfig,
     OptimizerKind,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 /// Images in the synthetic Fashion-MNIST-shaped set.
 const SYNTHETIC_IMAGES: usize = 8192;
@@ -69,18 +78,23 @@ impl Batches {
     }
 }
 
-/// The reference: an MLP written the usual dfdx way, trained by the same optimiser.
+/// The reference: an MLP written the usual dfdx way, trained by the same optimiser; with `op`,
+/// the formulation radact's network used on dfdx's tape (see the module documentation).
 #[derive(Clone)]
 struct DfdxMlp {
     dev: Cpu,
     weights: Vec<Tensor<(usize, usize), f32, Cpu>>,
     biases: Vec<Tensor<(usize,), f32, Cpu>>,
     params: Vec<Vec<f32>>,
+    op: Option<ActivationOp>,
 }
+
+/// A matrix that records its operations for the backward pass.
+type TapedMatrix = Tensor<(usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>;
 
 impl DfdxMlp {
     /// The same initial parameters as `net`.
-    fn new(net: &Mlp) -> Self {
+    fn new(net: &Mlp, op: Option<ActivationOp>) -> Self {
         let dev = Cpu::default();
         let params = net.parameters().to_vec();
         let mut weights = Vec::new();
@@ -96,11 +110,29 @@ impl DfdxMlp {
             weights,
             biases,
             params,
+            op,
         }
     }
 
     fn train_step(&mut self, x: &[f32], labels: &[u8], opt: &mut Optimizer) -> f32 {
         let rows = labels.len();
+        if let Some(op) = &self.op {
+            let input = self.dev.tensor_from_vec(x.to_vec(), (rows, x.len() / rows));
+            let mut h = input_product(input, &self.weights[0]);
+            let last = self.weights.len() - 1;
+            for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+                if i > 0 {
+                    h = h.matmul(w.retaped::<OwnedTape<f32, Cpu>>());
+                }
+                h = if i < last {
+                    op.apply_with_bias(h, b).unwrap()
+                } else {
+                    add_bias(h, b).unwrap()
+                };
+            }
+            let loss = softmax_cross_entropy(h, labels);
+            return self.update(loss, opt);
+        }
         let mut onehot = vec![0.0f32; rows * 10];
         for (r, &l) in labels.iter().enumerate() {
             onehot[r * 10 + usize::from(l)] = 1.0;
@@ -119,7 +151,15 @@ impl DfdxMlp {
             let z = h.matmul(w.retaped::<OwnedTape<f32, Cpu>>()) + b;
             h = if i < last { z.relu() } else { z };
         }
-        let loss = cross_entropy_with_logits_loss(h, targets);
+        self.update(cross_entropy_with_logits_loss(h, targets), opt)
+    }
+
+    /// Back-propagates `loss`, updates the parameters and copies them into the tensors.
+    fn update(
+        &mut self,
+        loss: Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>,
+        opt: &mut Optimizer,
+    ) -> f32 {
         let value = loss.array();
         let mut grads = loss.backward();
         let mut g = Vec::new();
@@ -136,6 +176,98 @@ impl DfdxMlp {
         }
         value
     }
+}
+
+/// `x w`, recording only `dL/dw = x^T dL/dz` (the input needs no gradient).
+fn input_product(
+    x: Tensor<(usize, usize), f32, Cpu>,
+    w: &Tensor<(usize, usize), f32, Cpu>,
+) -> TapedMatrix {
+    let z = x.clone().matmul(w.clone());
+    let shape = *z.shape();
+    let (fan_in, fan_out) = *w.shape();
+    let (z_ghost, w_ghost) = (z.ghost(), w.ghost());
+    let x_t = x.permute::<_, Axes2<1, 0>>();
+    let mut tape = OwnedTape::<f32, Cpu>::default();
+    tape.add_backward_op(move |grads| {
+        let upstream = std::mem::take(&mut **grads.get_or_alloc_mut(&z_ghost)?);
+        let upstream = x_t.device().try_tensor_from_vec(upstream, shape)?;
+        let gw = x_t.try_matmul(upstream)?;
+        let mut values = vec![0.0f32; fan_in * fan_out];
+        gw.copy_into(&mut values);
+        let acc = grads.get_or_alloc_mut(&w_ghost)?;
+        acc.iter_mut().zip(&values).for_each(|(a, v)| *a += v);
+        Ok(())
+    });
+    z.put_tape(tape)
+}
+
+/// Mean softmax cross-entropy against integer labels as one tape operation.
+fn softmax_cross_entropy(
+    logits: TapedMatrix,
+    labels: &[u8],
+) -> Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>> {
+    let (rows, classes) = *logits.shape();
+    let (logits, mut tape) = logits.split_tape();
+    let mut p = vec![0.0f32; rows * classes];
+    logits.copy_into(&mut p);
+    let mut total = 0.0f64;
+    for (row, &label) in p.chunks_exact_mut(classes).zip(labels) {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let target = row[usize::from(label)];
+        let mut sum = 0.0f32;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        total += f64::from(sum.ln() + max - target);
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
+    let out = logits.device().tensor((total / rows as f64) as f32);
+    let (out_ghost, logits_ghost) = (out.ghost(), logits.ghost());
+    let labels = labels.to_vec();
+    tape.add_backward_op(move |grads| {
+        let scale = grads.get_or_alloc_mut(&out_ghost)?[0] / rows as f32;
+        let gx = grads.get_or_alloc_mut(&logits_ghost)?;
+        let rows = gx.chunks_exact_mut(classes).zip(p.chunks_exact(classes));
+        for ((gx, p), &label) in rows.zip(&labels) {
+            for (c, (acc, &p)) in gx.iter_mut().zip(p).enumerate() {
+                let target = if c == usize::from(label) { 1.0 } else { 0.0 };
+                *acc += scale * (p - target);
+            }
+        }
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// This thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`), if the system has it.
+fn thread_cpu_ns() -> Option<u64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `timespec` through the pointer, which points to a
+    // live, writable one.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (rc == 0).then(|| t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+/// Times `iters` calls of `step`: the thread's CPU time, or wall-clock time without it.
+fn timed(iters: u64, mut step: impl FnMut()) -> Duration {
+    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
+    for _ in 0..iters {
+        step();
+    }
+    match (cpu, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
+        _ => wall.elapsed(),
+    }
+}
+
+/// The activation op of `relu(x)` with its exact derivative.
+fn relu_op() -> ActivationOp {
+    ActivationOp::new(&Activation::parse("relu(x)", "exact").unwrap().compile())
 }
 
 fn network(forward: &str, backward: &str, inputs: usize, hidden: &[usize]) -> Mlp {
@@ -193,19 +325,24 @@ fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, h
     let restart_every = batches.restart_every();
     let mut group = c.benchmark_group(group);
 
-    let reference = DfdxMlp::new(&network("relu(x)", "exact", inputs, hidden));
-    let opt = Optimizer::new(&adam(), &reference.params);
-    let (mut net, mut state, mut steps) = (reference.clone(), opt.clone(), 0);
-    group.bench_function("dfdx_relu", |b| {
-        b.iter(|| {
-            steps += 1;
-            if steps % restart_every == 0 {
-                (net, state) = (reference.clone(), opt.clone());
-            }
-            let (x, y) = batches.next();
-            net.train_step(x, y, &mut state)
-        })
-    });
+    let relu = network("relu(x)", "exact", inputs, hidden);
+    for (name, op) in [("dfdx_relu", None), ("dfdx_tape_relu", Some(relu_op()))] {
+        let reference = DfdxMlp::new(&relu, op);
+        let opt = Optimizer::new(&adam(), &reference.params);
+        let (mut net, mut state, mut steps) = (reference.clone(), opt.clone(), 0);
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    steps += 1;
+                    if steps % restart_every == 0 {
+                        (net, state) = (reference.clone(), opt.clone());
+                    }
+                    let (x, y) = batches.next();
+                    black_box(net.train_step(x, y, &mut state));
+                })
+            })
+        });
+    }
 
     for (name, forward, backward) in [
         ("expr_relu", "relu(x)", "exact"),
@@ -215,13 +352,15 @@ fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, h
         let opt = Optimizer::new(&adam(), initial.parameters());
         let (mut net, mut state, mut steps) = (initial.clone(), opt.clone(), 0);
         group.bench_function(name, |b| {
-            b.iter(|| {
-                steps += 1;
-                if steps % restart_every == 0 {
-                    (net, state) = (initial.clone(), opt.clone());
-                }
-                let (x, y) = batches.next();
-                net.train_step(x, y, &mut state).unwrap()
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    steps += 1;
+                    if steps % restart_every == 0 {
+                        (net, state) = (initial.clone(), opt.clone());
+                    }
+                    let (x, y) = batches.next();
+                    black_box(net.train_step(x, y, &mut state).unwrap());
+                })
             })
         });
     }
