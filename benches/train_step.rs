@@ -25,7 +25,8 @@
 //!
 //! Run with `cargo bench --bench train_step`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use dfdx::prelude::*;
 use radact::activation::Activation;
 use radact::train::op::add_bias;
@@ -322,49 +323,53 @@ fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, h
         batch,
         next: 0,
     };
-    let restart_every = batches.restart_every();
     let mut group = c.benchmark_group(group);
 
     let relu = network("relu(x)", "exact", inputs, hidden);
     for (name, op) in [("dfdx_relu", None), ("dfdx_tape_relu", Some(relu_op()))] {
         let reference = DfdxMlp::new(&relu, op);
         let opt = Optimizer::new(&adam(), &reference.params);
-        let (mut net, mut state, mut steps) = (reference.clone(), opt.clone(), 0);
-        group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                timed(iters, || {
-                    steps += 1;
-                    if steps % restart_every == 0 {
-                        (net, state) = (reference.clone(), opt.clone());
-                    }
-                    let (x, y) = batches.next();
-                    black_box(net.train_step(x, y, &mut state));
-                })
-            })
-        });
+        let step =
+            |net: &mut DfdxMlp, x: &[f32], y: &[u8], o: &mut Optimizer| net.train_step(x, y, o);
+        bench_variant(&mut group, name, &mut batches, (reference, opt), step);
     }
-
     for (name, forward, backward) in [
         ("expr_relu", "relu(x)", "exact"),
         ("heaviside_surrogate", "heaviside(x)", "surrogate"),
     ] {
         let initial = network(forward, backward, inputs, hidden);
         let opt = Optimizer::new(&adam(), initial.parameters());
-        let (mut net, mut state, mut steps) = (initial.clone(), opt.clone(), 0);
-        group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                timed(iters, || {
-                    steps += 1;
-                    if steps % restart_every == 0 {
-                        (net, state) = (initial.clone(), opt.clone());
-                    }
-                    let (x, y) = batches.next();
-                    black_box(net.train_step(x, y, &mut state).unwrap());
-                })
-            })
-        });
+        let step = |net: &mut Mlp, x: &[f32], y: &[u8], o: &mut Optimizer| {
+            net.train_step(x, y, o).unwrap()
+        };
+        bench_variant(&mut group, name, &mut batches, (initial, opt), step);
     }
     group.finish();
+}
+
+/// Benchmarks `step` on a network starting from `initial` (network and optimiser), restarting
+/// from it every 100 epochs.
+fn bench_variant<N: Clone>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    batches: &mut Batches,
+    initial: (N, Optimizer),
+    step: impl Fn(&mut N, &[f32], &[u8], &mut Optimizer) -> f32,
+) {
+    let restart_every = batches.restart_every();
+    let (mut net, mut state, mut steps) = (initial.0.clone(), initial.1.clone(), 0);
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            timed(iters, || {
+                steps += 1;
+                if steps % restart_every == 0 {
+                    (net, state) = initial.clone();
+                }
+                let (x, y) = batches.next();
+                black_box(step(&mut net, x, y, &mut state));
+            })
+        })
+    });
 }
 
 criterion_group!(benches, train_step);
