@@ -1,32 +1,48 @@
-//! One training step (forward, backward, Adam update) of an MLP 64 -> 64 -> 64 -> 10 on
-//! DIGITS batches of 64, on one thread:
+//! One training step (forward, backward, Adam update) on one thread, for two networks:
+//!
+//! - `train_step` (dispatch-bound): MLP 64 -> 64 -> 64 -> 10 on DIGITS batches of 64;
+//! - `train_step_784` (matrix-bound): MLP 784 -> 128 -> 10 on batches of 128 of
+//!   Fashion-MNIST-shaped data (synthetic: 784 pixels in `[0, 1]`, 10 classes, 8192 images,
+//!   labels a fixed function of the pixels so that the network has something to learn).
+//!
+//! Each group measures:
 //!
 //! - `dfdx_relu`: the plain dfdx way, for reference: broadcast bias, dfdx's built-in `relu()`,
 //!   `cross_entropy_with_logits_loss`, the same in-place Adam;
-//! - `expr_relu`: radact's network with the activation op running the expression `relu(x)`;
+//! - `dfdx_tape_relu`: radact's network as it was on dfdx's tape before it moved to flat
+//!   buffers (issue 12): dfdx's matrix product, the first layer's product recording only the
+//!   weight gradient, the fused bias-and-activation op of `op.rs` running `relu(x)`, a fused
+//!   softmax cross-entropy, parameters copied into the tensors after each update;
+//! - `expr_relu`: radact's network (flat buffers, gemm) with the expression `relu(x)`;
 //! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward.
 //!
-//! Every 1700 steps (100 epochs) the network and optimiser restart from their initial state, so
-//! that the measurement stays in the regime of a real training run: a network trained for
-//! thousands of epochs fits DIGITS so exactly that its gradients turn subnormal and every
-//! product slows down.
+//! Times are the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where
+//! the system lacks it), so that other processes on a shared machine inflate them less.
+//!
+//! Every 100 epochs the network and optimiser restart from their initial state, so that the
+//! measurement stays in the regime of a real training run: a network trained for thousands of
+//! epochs fits DIGITS so exactly that its gradients turn subnormal and every product slows down.
 //!
 //! Run with `cargo bench --bench train_step`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use dfdx::prelude::*;
 use radact::activation::Activation;
+use radact::train::op::add_bias;
 use radact::train::{
     ActivationOp, DatasetSpec, Examples, Mlp, NetworkConfig, Optimizer, OptimizerConfig,
     OptimizerKind,
 };
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
-const BATCH: usize = 64;
-const HIDDEN: [usize; 2] = [64, 64];
-/// Steps after which a benchmarked network restarts from its initial state (100 epochs).
-const RESTART_EVERY: usize = 1700;
+/// Images in the synthetic Fashion-MNIST-shaped set.
+const SYNTHETIC_IMAGES: usize = 8192;
+/// Pixels per synthetic image (28 x 28).
+const PIXELS: usize = 784;
 
 fn adam() -> OptimizerConfig {
     OptimizerConfig {
@@ -36,18 +52,24 @@ fn adam() -> OptimizerConfig {
     }
 }
 
-/// Cycles through the training set in batches of [`BATCH`].
+/// Cycles through a training set in batches of `batch`.
 struct Batches {
     data: Examples,
+    batch: usize,
     next: usize,
 }
 
 impl Batches {
+    /// Steps in 100 epochs: when a benchmarked network restarts from its initial state.
+    fn restart_every(&self) -> usize {
+        100 * (self.data.len() / self.batch)
+    }
+
     fn next(&mut self) -> (&[f32], &[u8]) {
-        if self.next + BATCH > self.data.len() {
+        if self.next + self.batch > self.data.len() {
             self.next = 0;
         }
-        let (start, end) = (self.next, self.next + BATCH);
+        let (start, end) = (self.next, self.next + self.batch);
         self.next = end;
         let f = self.data.n_features;
         (
@@ -57,18 +79,23 @@ impl Batches {
     }
 }
 
-/// The reference: an MLP written the usual dfdx way, trained by the same optimiser.
+/// The reference: an MLP written the usual dfdx way, trained by the same optimiser; with `op`,
+/// the formulation radact's network used on dfdx's tape (see the module documentation).
 #[derive(Clone)]
 struct DfdxMlp {
     dev: Cpu,
     weights: Vec<Tensor<(usize, usize), f32, Cpu>>,
     biases: Vec<Tensor<(usize,), f32, Cpu>>,
     params: Vec<Vec<f32>>,
+    op: Option<ActivationOp>,
 }
+
+/// A matrix that records its operations for the backward pass.
+type TapedMatrix = Tensor<(usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>;
 
 impl DfdxMlp {
     /// The same initial parameters as `net`.
-    fn new(net: &Mlp) -> Self {
+    fn new(net: &Mlp, op: Option<ActivationOp>) -> Self {
         let dev = Cpu::default();
         let params = net.parameters().to_vec();
         let mut weights = Vec::new();
@@ -84,11 +111,29 @@ impl DfdxMlp {
             weights,
             biases,
             params,
+            op,
         }
     }
 
     fn train_step(&mut self, x: &[f32], labels: &[u8], opt: &mut Optimizer) -> f32 {
         let rows = labels.len();
+        if let Some(op) = &self.op {
+            let input = self.dev.tensor_from_vec(x.to_vec(), (rows, x.len() / rows));
+            let mut h = input_product(input, &self.weights[0]);
+            let last = self.weights.len() - 1;
+            for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+                if i > 0 {
+                    h = h.matmul(w.retaped::<OwnedTape<f32, Cpu>>());
+                }
+                h = if i < last {
+                    op.apply_with_bias(h, b).unwrap()
+                } else {
+                    add_bias(h, b).unwrap()
+                };
+            }
+            let loss = softmax_cross_entropy(h, labels);
+            return self.update(loss, opt);
+        }
         let mut onehot = vec![0.0f32; rows * 10];
         for (r, &l) in labels.iter().enumerate() {
             onehot[r * 10 + usize::from(l)] = 1.0;
@@ -107,7 +152,15 @@ impl DfdxMlp {
             let z = h.matmul(w.retaped::<OwnedTape<f32, Cpu>>()) + b;
             h = if i < last { z.relu() } else { z };
         }
-        let loss = cross_entropy_with_logits_loss(h, targets);
+        self.update(cross_entropy_with_logits_loss(h, targets), opt)
+    }
+
+    /// Back-propagates `loss`, updates the parameters and copies them into the tensors.
+    fn update(
+        &mut self,
+        loss: Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>,
+        opt: &mut Optimizer,
+    ) -> f32 {
         let value = loss.array();
         let mut grads = loss.backward();
         let mut g = Vec::new();
@@ -126,14 +179,127 @@ impl DfdxMlp {
     }
 }
 
-fn network(forward: &str, backward: &str) -> Mlp {
+/// `x w`, recording only `dL/dw = x^T dL/dz` (the input needs no gradient).
+fn input_product(
+    x: Tensor<(usize, usize), f32, Cpu>,
+    w: &Tensor<(usize, usize), f32, Cpu>,
+) -> TapedMatrix {
+    let z = x.clone().matmul(w.clone());
+    let shape = *z.shape();
+    let (fan_in, fan_out) = *w.shape();
+    let (z_ghost, w_ghost) = (z.ghost(), w.ghost());
+    let x_t = x.permute::<_, Axes2<1, 0>>();
+    let mut tape = OwnedTape::<f32, Cpu>::default();
+    tape.add_backward_op(move |grads| {
+        let upstream = std::mem::take(&mut **grads.get_or_alloc_mut(&z_ghost)?);
+        let upstream = x_t.device().try_tensor_from_vec(upstream, shape)?;
+        let gw = x_t.try_matmul(upstream)?;
+        let mut values = vec![0.0f32; fan_in * fan_out];
+        gw.copy_into(&mut values);
+        let acc = grads.get_or_alloc_mut(&w_ghost)?;
+        acc.iter_mut().zip(&values).for_each(|(a, v)| *a += v);
+        Ok(())
+    });
+    z.put_tape(tape)
+}
+
+/// Mean softmax cross-entropy against integer labels as one tape operation.
+fn softmax_cross_entropy(
+    logits: TapedMatrix,
+    labels: &[u8],
+) -> Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>> {
+    let (rows, classes) = *logits.shape();
+    let (logits, mut tape) = logits.split_tape();
+    let mut p = vec![0.0f32; rows * classes];
+    logits.copy_into(&mut p);
+    let mut total = 0.0f64;
+    for (row, &label) in p.chunks_exact_mut(classes).zip(labels) {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let target = row[usize::from(label)];
+        let mut sum = 0.0f32;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        total += f64::from(sum.ln() + max - target);
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
+    let out = logits.device().tensor((total / rows as f64) as f32);
+    let (out_ghost, logits_ghost) = (out.ghost(), logits.ghost());
+    let labels = labels.to_vec();
+    tape.add_backward_op(move |grads| {
+        let scale = grads.get_or_alloc_mut(&out_ghost)?[0] / rows as f32;
+        let gx = grads.get_or_alloc_mut(&logits_ghost)?;
+        let rows = gx.chunks_exact_mut(classes).zip(p.chunks_exact(classes));
+        for ((gx, p), &label) in rows.zip(&labels) {
+            for (c, (acc, &p)) in gx.iter_mut().zip(p).enumerate() {
+                let target = if c == usize::from(label) { 1.0 } else { 0.0 };
+                *acc += scale * (p - target);
+            }
+        }
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// This thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`), if the system has it.
+fn thread_cpu_ns() -> Option<u64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `timespec` through the pointer, which points to a
+    // live, writable one.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (rc == 0).then(|| t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+/// Times `iters` calls of `step`: the thread's CPU time, or wall-clock time without it.
+fn timed(iters: u64, mut step: impl FnMut()) -> Duration {
+    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
+    for _ in 0..iters {
+        step();
+    }
+    match (cpu, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
+        _ => wall.elapsed(),
+    }
+}
+
+/// The activation op of `relu(x)` with its exact derivative.
+fn relu_op() -> ActivationOp {
+    ActivationOp::new(&Activation::parse("relu(x)", "exact").unwrap().compile())
+}
+
+fn network(forward: &str, backward: &str, inputs: usize, hidden: &[usize]) -> Mlp {
     let act = Activation::parse(forward, backward).unwrap().compile();
     let config = NetworkConfig {
-        hidden: HIDDEN.to_vec(),
+        hidden: hidden.to_vec(),
         ..NetworkConfig::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    Mlp::new(&config, 64, 10, ActivationOp::new(&act), &mut rng).unwrap()
+    Mlp::new(&config, inputs, 10, ActivationOp::new(&act), &mut rng).unwrap()
+}
+
+/// Fashion-MNIST-shaped examples: [`SYNTHETIC_IMAGES`] images of [`PIXELS`] values in `[0, 1]`,
+/// the label of each the band (of 10) its mean brightness over the first 100 pixels falls in.
+fn synthetic_fashion() -> Examples {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let features: Vec<f32> = (0..SYNTHETIC_IMAGES * PIXELS)
+        .map(|_| rng.gen_range(0.0f32..1.0))
+        .collect();
+    let labels = features
+        .chunks_exact(PIXELS)
+        .map(|row| {
+            let mean = row[..100].iter().sum::<f32>() / 100.0;
+            ((mean - 0.4) * 50.0).clamp(0.0, 9.0) as u8
+        })
+        .collect();
+    Examples {
+        features,
+        labels,
+        n_features: PIXELS,
+    }
 }
 
 fn train_step(c: &mut Criterion) {
@@ -144,43 +310,66 @@ fn train_step(c: &mut Criterion) {
         .build_global()
         .expect("the global pool is configured once, here");
     assert_eq!(rayon::current_num_threads(), 1);
-    let data = DatasetSpec::Digits.load(0).unwrap().train;
-    let mut batches = Batches { data, next: 0 };
-    let mut group = c.benchmark_group("train_step");
+    let digits = DatasetSpec::Digits.load(0).unwrap().train;
+    bench_network(c, "train_step", digits, 64, &[64, 64]);
+    bench_network(c, "train_step_784", synthetic_fashion(), 128, &[128]);
+}
 
-    let reference = DfdxMlp::new(&network("relu(x)", "exact"));
-    let opt = Optimizer::new(&adam(), &reference.params);
-    let (mut net, mut state, mut steps) = (reference.clone(), opt.clone(), 0);
-    group.bench_function("dfdx_relu", |b| {
-        b.iter(|| {
-            steps += 1;
-            if steps % RESTART_EVERY == 0 {
-                (net, state) = (reference.clone(), opt.clone());
-            }
-            let (x, y) = batches.next();
-            net.train_step(x, y, &mut state)
-        })
-    });
+/// The three variants of one network, in one benchmark group.
+fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, hidden: &[usize]) {
+    let inputs = data.n_features;
+    let mut batches = Batches {
+        data,
+        batch,
+        next: 0,
+    };
+    let mut group = c.benchmark_group(group);
 
+    let relu = network("relu(x)", "exact", inputs, hidden);
+    for (name, op) in [("dfdx_relu", None), ("dfdx_tape_relu", Some(relu_op()))] {
+        let reference = DfdxMlp::new(&relu, op);
+        let opt = Optimizer::new(&adam(), &reference.params);
+        let step =
+            |net: &mut DfdxMlp, x: &[f32], y: &[u8], o: &mut Optimizer| net.train_step(x, y, o);
+        bench_variant(&mut group, name, &mut batches, (reference, opt), step);
+    }
     for (name, forward, backward) in [
         ("expr_relu", "relu(x)", "exact"),
         ("heaviside_surrogate", "heaviside(x)", "surrogate"),
     ] {
-        let initial = network(forward, backward);
+        let initial = network(forward, backward, inputs, hidden);
         let opt = Optimizer::new(&adam(), initial.parameters());
-        let (mut net, mut state, mut steps) = (initial.clone(), opt.clone(), 0);
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                steps += 1;
-                if steps % RESTART_EVERY == 0 {
-                    (net, state) = (initial.clone(), opt.clone());
-                }
-                let (x, y) = batches.next();
-                net.train_step(x, y, &mut state).unwrap()
-            })
-        });
+        let step = |net: &mut Mlp, x: &[f32], y: &[u8], o: &mut Optimizer| {
+            net.train_step(x, y, o).unwrap()
+        };
+        bench_variant(&mut group, name, &mut batches, (initial, opt), step);
     }
     group.finish();
+}
+
+/// Benchmarks `step` on a network starting from `initial` (network and optimiser), restarting
+/// from it every 100 epochs.
+fn bench_variant<N: Clone>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    batches: &mut Batches,
+    initial: (N, Optimizer),
+    step: impl Fn(&mut N, &[f32], &[u8], &mut Optimizer) -> f32,
+) {
+    let restart_every = batches.restart_every();
+    let (mut net, mut state, mut steps) = (initial.0.clone(), initial.1.clone(), 0);
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            timed(iters, || {
+                steps += 1;
+                if steps % restart_every == 0 {
+                    (net, state) = initial.clone();
+                }
+                let (x, y) = batches.next();
+                black_box(step(&mut net, x, y, &mut state));
+            })
+        })
+    });
 }
 
 criterion_group!(benches, train_step);

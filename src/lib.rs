@@ -29,8 +29,8 @@
 //! ## Training scores an activation
 //!
 //! A [`Task`] says what to train (dataset, network, optimiser, budget, seeds); a [`Trainer`]
-//! loads its data once and trains real dfdx networks with the activation, one per seed,
-//! returning an [`Evaluation`] (accuracy and loss per split, sparsity,
+//! loads its data once and trains real networks (multilayer perceptrons) with the activation,
+//! one per seed, returning an [`Evaluation`] (accuracy and loss per split, sparsity,
 //! robustness to noise, per seed and as medians). DIGITS is embedded in the library:
 //!
 //! ```

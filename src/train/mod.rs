@@ -1,14 +1,16 @@
 //! Training real networks with a candidate activation and scoring them.
 //!
-//! A candidate's compiled forward and backward programs become a dfdx operation
+//! A candidate's compiled forward and backward programs become an activation operation
 //! ([`ActivationOp`]: `y = f(x)`, `dL/dx = g(x) * dL/dy`), used after every hidden layer of a
-//! multilayer perceptron with run-time widths ([`Mlp`]). A [`Trainer`] trains one network per
+//! multilayer perceptron with run-time widths ([`Mlp`], trained by backpropagation over flat
+//! buffers with `gemm`'s matrix products on the calling thread). A [`Trainer`] trains one network per
 //! seed on a [`Dataset`] with an in-place [`Optimizer`] and scores it ([`Score`]: accuracy and
 //! loss on each split, sparsity, distinct values, robustness to input noise, time), then
 //! summarises the seeds ([`Summary`]).
 //!
-//! Only `op.rs` and `network.rs` use dfdx; the rest works on slices, so another tensor backend
-//! could replace those two files.
+//! Training uses no tensor library: `matmul.rs` wraps `gemm`, and the network works on slices.
+//! `op.rs` also offers the activation as a dfdx tape operation ([`ActivationOp::apply`]); only
+//! its tests and `benches/train_step.rs` (the dfdx reference networks) use that.
 //!
 //! ```no_run
 //! use radact::activation::Activation;
@@ -22,8 +24,9 @@
 pub(crate) mod baselines;
 pub(crate) mod dataset;
 pub mod idx;
+mod matmul;
 pub(crate) mod network;
-pub(crate) mod op;
+pub mod op;
 pub(crate) mod optimizer;
 pub(crate) mod score;
 pub(crate) mod trainer;

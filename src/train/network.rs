@@ -1,24 +1,30 @@
-//! A multilayer perceptron with layer widths chosen at run time, trained with dfdx's tape:
-//! `Linear -> activation -> ... -> Linear -> softmax cross-entropy`.
+//! A multilayer perceptron with layer widths chosen at run time:
+//! `Linear -> activation -> ... -> Linear -> softmax cross-entropy`, trained by hand-written
+//! backpropagation over flat buffers.
 //!
-//! dfdx's `Linear<I, O>` and its optimisers need compile-time shapes, so the weights here are
-//! `Tensor<(usize, usize), f32, Cpu>` and the parameters' authoritative copy is a plain
-//! `Vec<f32>` per tensor that [`Optimizer`] updates in place; the tensors are refreshed from it
-//! after each step. A layer is dfdx's matrix product followed by the fused bias-and-activation
-//! op of `op.rs`; the first layer's product records only the weight gradient (the input needs
-//! none), and the loss is one fused softmax cross-entropy op equal to dfdx's
-//! `cross_entropy_with_logits_loss`. With these three custom tape operations a step takes about
-//! two thirds of the time of the plain dfdx formulation (see `benches/train_step.rs`).
-//! Together with `op.rs` this is the whole dfdx boundary: the trainer sees slices and losses
-//! only.
+//! The parameters are one plain row-major `Vec<f32>` per weight matrix (`fan_in x fan_out`) and
+//! per bias, which [`Optimizer`] updates in place. A step runs on buffers the network keeps
+//! across steps ([`Scratch`]: pre-activations, activations, backward multipliers, gradients),
+//! so it allocates nothing once the first batch has sized them:
+//!
+//! - forward, per layer: `z = a W` (a matrix product, `matmul.rs`), then in one pass over `z`
+//!   the bias and the activation's joint program, which writes `f(z + b)` and the backward
+//!   multiplier `g(z + b)` together (`op.rs`); the output layer adds its bias only;
+//! - loss: softmax cross-entropy (mean over rows) whose gradient `(softmax - onehot) / rows`
+//!   overwrites the logits;
+//! - backward, per layer: `dW = a^T dz`, `db` the column sums of `dz`, and (except for the
+//!   first layer, whose input needs no gradient) `da = dz W^T` multiplied by the layer below's
+//!   multiplier in the same pass that sums that layer's bias gradient.
+//!
+//! The products go through the `gemm` crate on the calling thread, with the strides dfdx 0.13
+//! used when this network was built on dfdx's tape: a trained network is bit for bit the one
+//! the dfdx version trained (the `dfdx_relu` variant of `benches/train_step.rs` keeps a plain
+//! dfdx network for comparison). The tests below check a step against a straightforward f64
+//! implementation of the same mathematics.
 
-use super::op::{add_bias, ActivationOp};
+use super::matmul::{multiply, View};
+use super::op::ActivationOp;
 use super::optimizer::Optimizer;
-use dfdx::prelude::{
-    Axes2, Backward, Cpu, HasShape, OwnedTape, PermuteTo, PutTape, Rank0, ReshapeTo, SplitTape,
-    Tape, Tensor, TensorFrom, TensorFromVec, TryMatMul,
-};
-use dfdx::tensor::AsArray;
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
@@ -93,32 +99,63 @@ pub enum NetworkError {
     Backend(String),
 }
 
-impl From<dfdx::tensor::CpuError> for NetworkError {
-    fn from(e: dfdx::tensor::CpuError) -> Self {
-        NetworkError::Backend(e.to_string())
+/// The buffers of a training step, kept across steps and grown (never shrunk) to the largest
+/// batch seen.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    /// Per layer: its pre-activation `z = a W + b` (`rows x fan_out`), overwritten by `dL/dz`
+    /// during the backward pass.
+    pre: Vec<Vec<f32>>,
+    /// Per hidden layer: its activation `f(z)`, the next layer's input.
+    act: Vec<Vec<f32>>,
+    /// Per hidden layer: the backward multiplier `g(z)`.
+    mult: Vec<Vec<f32>>,
+    /// `dL/da` for the hidden activation being back-propagated into (`rows x` widest hidden).
+    upstream: Vec<f32>,
+    /// The gradient of each parameter buffer, shaped like the parameters.
+    grads: Vec<Vec<f32>>,
+}
+
+impl Scratch {
+    /// Makes every buffer large enough for a batch of `rows` through layers of `widths`.
+    fn reserve(&mut self, rows: usize, widths: &[usize]) {
+        let layers = widths.len() - 1;
+        let grow = |v: &mut Vec<f32>, n: usize| {
+            if v.len() < n {
+                v.resize(n, 0.0);
+            }
+        };
+        self.pre.resize_with(layers, Vec::new);
+        self.act.resize_with(layers - 1, Vec::new);
+        self.mult.resize_with(layers - 1, Vec::new);
+        for (l, &fan_out) in widths[1..].iter().enumerate() {
+            grow(&mut self.pre[l], rows * fan_out);
+            if l + 1 < layers {
+                grow(&mut self.act[l], rows * fan_out);
+                grow(&mut self.mult[l], rows * fan_out);
+            }
+        }
+        let widest_hidden = widths[1..layers].iter().copied().max().unwrap_or(0);
+        grow(&mut self.upstream, rows * widest_hidden);
+        if self.grads.is_empty() {
+            for pair in widths.windows(2) {
+                self.grads.push(vec![0.0; pair[0] * pair[1]]);
+                self.grads.push(vec![0.0; pair[1]]);
+            }
+        }
     }
 }
 
-/// The weights and bias of one fully connected layer.
-#[derive(Clone)]
-struct Layer {
-    /// `(fan_in, fan_out)`, row-major.
-    weight: Tensor<(usize, usize), f32, Cpu>,
-    /// `(fan_out,)`.
-    bias: Tensor<(usize,), f32, Cpu>,
-}
-
 /// A multilayer perceptron classifier with the candidate activation after each hidden layer.
-/// Cloning is cheap (tensors share their buffers until one is written).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Mlp {
-    device: Cpu,
     activation: ActivationOp,
-    layers: Vec<Layer>,
-    /// Weight then bias of each layer, as flat row-major buffers; the tensors mirror these.
+    /// Weight (`fan_in x fan_out`, row-major) then bias of each layer.
     params: Vec<Vec<f32>>,
     /// Widths from input to output: `[n_inputs, hidden..., n_classes]`.
     widths: Vec<usize>,
+    /// The training step's buffers.
+    scratch: Scratch,
 }
 
 impl Mlp {
@@ -130,7 +167,6 @@ impl Mlp {
         activation: ActivationOp,
         rng: &mut impl Rng,
     ) -> Result<Self, NetworkError> {
-        let device = Cpu::default();
         let mut widths = vec![n_inputs];
         widths.extend_from_slice(&config.hidden);
         widths.push(n_classes);
@@ -138,24 +174,16 @@ impl Mlp {
             return Err(NetworkError::ZeroWidth(widths));
         }
         let mut params = Vec::new();
-        let mut layers = Vec::new();
         for pair in widths.windows(2) {
             let (fan_in, fan_out) = (pair[0], pair[1]);
-            let weight = initial_weights(config.init, fan_in, fan_out, rng);
-            let bias = initial_biases(config.init, fan_in, fan_out, rng);
-            layers.push(Layer {
-                weight: device.try_tensor_from_vec(weight.clone(), (fan_in, fan_out))?,
-                bias: device.try_tensor_from_vec(bias.clone(), (fan_out,))?,
-            });
-            params.push(weight);
-            params.push(bias);
+            params.push(initial_weights(config.init, fan_in, fan_out, rng));
+            params.push(initial_biases(config.init, fan_in, fan_out, rng));
         }
         Ok(Mlp {
-            device,
             activation,
-            layers,
             params,
             widths,
+            scratch: Scratch::default(),
         })
     }
 
@@ -204,49 +232,82 @@ impl Mlp {
         if let Some(&label) = labels.iter().find(|&&l| usize::from(l) >= classes) {
             return Err(NetworkError::Label { label, classes });
         }
-        let input = self
-            .device
-            .try_tensor_from_vec(x.to_vec(), (rows, self.n_inputs()))?;
-        let mut h = input_product(input, &self.layers[0].weight)?;
-        let last = self.layers.len() - 1;
-        for (i, layer) in self.layers.iter().enumerate() {
-            if i > 0 {
-                h = h.try_matmul(layer.weight.retaped::<OwnedTape<f32, Cpu>>())?;
-            }
-            h = if i < last {
-                self.activation.apply_with_bias(h, &layer.bias)?
-            } else {
-                add_bias(h, &layer.bias)?
+        let Mlp {
+            activation,
+            params,
+            widths,
+            scratch,
+        } = self;
+        scratch.reserve(rows, widths);
+        let last = widths.len() - 2;
+        // Forward: z = a W + b, then the activation and its multiplier for hidden layers.
+        for l in 0..=last {
+            let (fan_in, fan_out) = (widths[l], widths[l + 1]);
+            let (below, above) = scratch.act.split_at_mut(l);
+            let a = match l {
+                0 => x,
+                _ => &below[l - 1][..rows * fan_in],
             };
+            let z = &mut scratch.pre[l][..rows * fan_out];
+            multiply(
+                z,
+                View::new(a, rows, fan_in),
+                View::new(&params[2 * l], fan_in, fan_out),
+            );
+            add_rows(z, &params[2 * l + 1]);
+            if l < last {
+                activation.forward_and_multiplier(
+                    z,
+                    &mut above[0][..rows * fan_out],
+                    &mut scratch.mult[l][..rows * fan_out],
+                );
+            }
         }
-        let loss = softmax_cross_entropy(h, labels)?;
-        let value = loss.array();
+        let logits = &mut scratch.pre[last][..rows * widths[last + 1]];
+        let value = softmax_cross_entropy(logits, labels);
         if !value.is_finite() {
             return Ok(value);
         }
-        let mut grads = loss.try_backward()?;
-        let mut param_grads = Vec::with_capacity(self.params.len());
-        for layer in &self.layers {
-            param_grads.push(std::mem::take(
-                &mut **grads.get_or_alloc_mut(&layer.weight)?,
-            ));
-            param_grads.push(std::mem::take(&mut **grads.get_or_alloc_mut(&layer.bias)?));
+        // Backward: the logits now hold dL/dz of the output layer.
+        let (mut_grads, pre) = (&mut scratch.grads, &mut scratch.pre);
+        column_sums(
+            &pre[last][..rows * widths[last + 1]],
+            &mut mut_grads[2 * last + 1],
+        );
+        for l in (0..=last).rev() {
+            let (fan_in, fan_out) = (widths[l], widths[l + 1]);
+            let (lower, upper) = pre.split_at_mut(l);
+            let dz = &upper[0][..rows * fan_out];
+            let a = match l {
+                0 => x,
+                _ => &scratch.act[l - 1][..rows * fan_in],
+            };
+            multiply(
+                &mut mut_grads[2 * l],
+                View::new(a, rows, fan_in).t(),
+                View::new(dz, rows, fan_out),
+            );
+            if l == 0 {
+                break;
+            }
+            let da = &mut scratch.upstream[..rows * fan_in];
+            multiply(
+                da,
+                View::new(dz, rows, fan_out),
+                View::new(&params[2 * l], fan_in, fan_out).t(),
+            );
+            multiply_and_sum_columns(
+                da,
+                &scratch.mult[l - 1][..rows * fan_in],
+                &mut lower[l - 1][..rows * fan_in],
+                &mut mut_grads[2 * (l - 1) + 1],
+            );
         }
-        drop(grads);
-        optimizer.step(&mut self.params, &mut param_grads);
-        self.sync_tensors();
+        optimizer.step(params, mut_grads);
         Ok(value)
     }
 
-    /// Copies the parameter buffers into the tensors.
-    fn sync_tensors(&mut self) {
-        for (layer, wb) in self.layers.iter_mut().zip(self.params.chunks_exact(2)) {
-            layer.weight.copy_from(&wb[0]);
-            layer.bias.copy_from(&wb[1]);
-        }
-    }
-
-    /// Runs the network without a tape on `x` (whole rows) and returns the logits, row-major
+    /// Runs the network on `x` (whole rows) and returns the logits, row-major
     /// (`rows x n_classes`). If `hidden` is given, every hidden activation value is appended
     /// to it (in no particular order), for sparsity and value statistics.
     pub(crate) fn infer(
@@ -257,22 +318,38 @@ impl Mlp {
         let n_in = self.n_inputs();
         let rows = x.len() / n_in;
         self.check_batch(x, rows)?;
-        let mut logits = Vec::with_capacity(rows * self.n_classes());
-        for chunk in x.chunks(INFERENCE_CHUNK * n_in) {
+        let widths = &self.widths;
+        let last = widths.len() - 2;
+        let widest = widths[1..].iter().copied().max().unwrap_or(0);
+        let chunk_rows = INFERENCE_CHUNK.min(rows);
+        let (mut z, mut h) = (
+            vec![0.0f32; chunk_rows * widest],
+            vec![0.0f32; chunk_rows * widest],
+        );
+        let mut logits = vec![0.0f32; rows * self.n_classes()];
+        let out_chunks = logits.chunks_mut(INFERENCE_CHUNK * self.n_classes());
+        for (chunk, out) in x.chunks(INFERENCE_CHUNK * n_in).zip(out_chunks) {
             let rows = chunk.len() / n_in;
-            let mut h = self
-                .device
-                .try_tensor_from_vec(chunk.to_vec(), (rows, n_in))?;
-            let last = self.layers.len() - 1;
-            for (i, layer) in self.layers.iter().enumerate() {
-                let z = h.try_matmul(layer.weight.clone())?;
-                if i == last {
-                    logits.extend_from_slice(&add_bias(z, &layer.bias)?.as_vec());
+            for l in 0..=last {
+                let (fan_in, fan_out) = (widths[l], widths[l + 1]);
+                let a = View::new(
+                    if l == 0 { chunk } else { &h[..rows * fan_in] },
+                    rows,
+                    fan_in,
+                );
+                let w = View::new(&self.params[2 * l], fan_in, fan_out);
+                let bias = &self.params[2 * l + 1];
+                if l == last {
+                    multiply(out, a, w);
+                    add_rows(out, bias);
                     break;
                 }
-                h = self.activation.apply_with_bias(z, &layer.bias)?;
+                let z = &mut z[..rows * fan_out];
+                multiply(z, a, w);
+                add_rows(z, bias);
+                self.activation.forward_values(z, &mut h[..rows * fan_out]);
                 if let Some(sink) = hidden.as_deref_mut() {
-                    sink.extend_from_slice(&h.as_vec());
+                    sink.extend_from_slice(&h[..rows * fan_out]);
                 }
             }
         }
@@ -280,53 +357,56 @@ impl Mlp {
     }
 }
 
-/// A matrix that records its operations for the backward pass.
-type TapedMatrix = Tensor<(usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>;
-
-/// `x w` for the first layer, recording only `dL/dw = x^T dL/dz`: dfdx's matrix product would
-/// also compute the input's gradient, which nothing needs and which costs as much as the
-/// forward product (a lot for 784 Fashion-MNIST pixels).
-fn input_product(
-    x: Tensor<(usize, usize), f32, Cpu>,
-    w: &Tensor<(usize, usize), f32, Cpu>,
-) -> Result<TapedMatrix, NetworkError> {
-    let z = x.clone().try_matmul(w.clone())?;
-    let shape = *z.shape();
-    let (fan_in, fan_out) = *w.shape();
-    let (z_ghost, w_ghost) = (z.ghost(), w.ghost());
-    let x_t = x.try_permute::<_, Axes2<1, 0>>()?;
-    let mut tape = OwnedTape::<f32, Cpu>::default();
-    tape.add_backward_op(move |grads| {
-        // dL/dz is not needed after this (z feeds nothing else): move it into a tensor.
-        let upstream = std::mem::take(&mut **grads.get_or_alloc_mut(&z_ghost)?);
-        let upstream = x_t.device().try_tensor_from_vec(upstream, shape)?;
-        let gw = x_t.try_matmul(upstream)?;
-        let mut values = vec![0.0f32; fan_in * fan_out];
-        gw.copy_into(&mut values);
-        let acc = grads.get_or_alloc_mut(&w_ghost)?;
-        acc.iter_mut().zip(&values).for_each(|(a, v)| *a += v);
-        Ok(())
-    });
-    Ok(z.put_tape(tape))
+/// Adds `bias` to every row of the row-major `m` (rows of `bias.len()` values).
+fn add_rows(m: &mut [f32], bias: &[f32]) {
+    for row in m.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+    }
 }
 
-/// The mean softmax cross-entropy of `logits` (`rows x classes`) against integer `labels`, as
-/// one operation: the same value and gradient as dfdx's `cross_entropy_with_logits_loss` with
-/// one-hot targets (tested below), without its half-dozen intermediate tensors. The gradient
-/// with respect to the logits is `(softmax - onehot) / rows`.
-fn softmax_cross_entropy(
-    logits: TapedMatrix,
-    labels: &[u8],
-) -> Result<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>, NetworkError> {
-    let shape = *logits.shape();
-    let (rows, classes) = shape;
-    let logits = logits.try_reshape_like(&shape)?;
-    let (logits, mut tape) = logits.split_tape();
-    // Becomes the softmax, row by row.
-    let mut p = vec![0.0f32; rows * classes];
-    logits.copy_into(&mut p);
+/// Writes the column sums of the row-major `m` (rows of `sums.len()` values) into `sums`,
+/// adding row after row.
+fn column_sums(m: &[f32], sums: &mut [f32]) {
+    sums.fill(0.0);
+    for row in m.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+}
+
+/// `out = upstream * multiplier` element-wise, and `sums` the column sums of `out` (rows of
+/// `sums.len()` values, added row after row): a hidden layer's `dL/dz` and its bias gradient in
+/// one pass.
+fn multiply_and_sum_columns(
+    upstream: &[f32],
+    multiplier: &[f32],
+    out: &mut [f32],
+    sums: &mut [f32],
+) {
+    sums.fill(0.0);
+    let cols = sums.len();
+    let rows = out
+        .chunks_exact_mut(cols)
+        .zip(upstream.chunks_exact(cols))
+        .zip(multiplier.chunks_exact(cols));
+    for ((out, up), d) in rows {
+        let cells = out.iter_mut().zip(up).zip(d).zip(sums.iter_mut());
+        for (((o, u), d), sum) in cells {
+            let t = u * d;
+            *o = t;
+            *sum += t;
+        }
+    }
+}
+
+/// The mean softmax cross-entropy of `logits` (`rows x classes`, row-major) against integer
+/// `labels`; the logits are overwritten by the loss's gradient with respect to them,
+/// `(softmax - onehot) / rows`.
+fn softmax_cross_entropy(logits: &mut [f32], labels: &[u8]) -> f32 {
+    let rows = labels.len().max(1);
+    let classes = logits.len() / rows;
+    let scale = 1.0 / rows as f32;
     let mut total = 0.0f64;
-    for (row, &label) in p.chunks_exact_mut(classes).zip(labels) {
+    for (row, &label) in logits.chunks_exact_mut(classes).zip(labels) {
         let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let target = row[usize::from(label)];
         let mut sum = 0.0f32;
@@ -335,26 +415,13 @@ fn softmax_cross_entropy(
             sum += *v;
         }
         total += f64::from(sum.ln() + max - target);
-        row.iter_mut().for_each(|v| *v /= sum);
-    }
-    let out = logits
-        .device()
-        .try_tensor((total / rows.max(1) as f64) as f32)?;
-    let (out_ghost, logits_ghost) = (out.ghost(), logits.ghost());
-    let labels = labels.to_vec();
-    tape.add_backward_op(move |grads| {
-        let scale = grads.get_or_alloc_mut(&out_ghost)?[0] / rows.max(1) as f32;
-        let gx = grads.get_or_alloc_mut(&logits_ghost)?;
-        let rows = gx.chunks_exact_mut(classes).zip(p.chunks_exact(classes));
-        for ((gx, p), &label) in rows.zip(&labels) {
-            for (c, (acc, &p)) in gx.iter_mut().zip(p).enumerate() {
-                let target = if c == usize::from(label) { 1.0 } else { 0.0 };
-                *acc += scale * (p - target);
-            }
+        for (c, v) in row.iter_mut().enumerate() {
+            let p = *v / sum;
+            let onehot = if c == usize::from(label) { 1.0 } else { 0.0 };
+            *v = scale * (p - onehot);
         }
-        Ok(())
-    });
-    Ok(out.put_tape(tape))
+    }
+    (total / rows as f64) as f32
 }
 
 /// Draws a `fan_in x fan_out` weight matrix.
@@ -528,10 +595,8 @@ mod tests {
                 let analytic = f64::from(b[i] - a[i]);
                 let mut probe = new_net();
                 probe.params[buffer][i] += h;
-                probe.sync_tensors();
                 let up = inferred_loss(&probe, &x, &labels);
                 probe.params[buffer][i] -= 2.0 * h;
-                probe.sync_tensors();
                 let down = inferred_loss(&probe, &x, &labels);
                 let numeric = (up - down) / (2.0 * f64::from(h));
                 assert!(
@@ -545,7 +610,7 @@ mod tests {
     #[test]
     fn fused_loss_matches_dfdx_cross_entropy() {
         use dfdx::losses::cross_entropy_with_logits_loss;
-        use dfdx::prelude::{AsArray, Trace};
+        use dfdx::prelude::{AsArray, Backward, Cpu, TensorFromVec, Trace};
         let dev = Cpu::default();
         let values: Vec<f32> = (0..4 * 3)
             .map(|i| ((i * 7) % 5) as f32 - 2.5 + i as f32 * 0.1)
@@ -562,13 +627,138 @@ mod tests {
         );
         let want: f32 = reference.array();
         let want_grad = reference.backward().get(&a).as_vec();
-        let b = dev.tensor_from_vec(values, (4usize, 3usize));
-        let loss = softmax_cross_entropy(b.leaky_trace(), &labels).unwrap();
-        let got: f32 = loss.array();
+        let mut logits = values;
+        let got = softmax_cross_entropy(&mut logits, &labels);
         assert!((got - want).abs() < 1e-6, "{got} vs {want}");
-        let grad = loss.backward().get(&b).as_vec();
-        for (g, w) in grad.iter().zip(&want_grad) {
-            assert!((g - w).abs() < 1e-6, "{grad:?} vs {want_grad:?}");
+        for (g, w) in logits.iter().zip(&want_grad) {
+            assert!((g - w).abs() < 1e-6, "{logits:?} vs {want_grad:?}");
+        }
+    }
+
+    /// Loss and gradients of every parameter buffer for one batch, computed the textbook way in
+    /// f64 (the activation and its multiplier evaluated element by element in f32, as the
+    /// network does).
+    fn reference_step(net: &Mlp, x: &[f32], labels: &[u8]) -> (f64, Vec<Vec<f64>>) {
+        let rows = labels.len();
+        let w = &net.widths;
+        let layers = w.len() - 1;
+        let mut inputs: Vec<Vec<f64>> = vec![x.iter().map(|&v| f64::from(v)).collect()];
+        let mut mults: Vec<Vec<f64>> = Vec::new();
+        let mut z = Vec::new();
+        for l in 0..layers {
+            let (weight, bias) = (&net.params[2 * l], &net.params[2 * l + 1]);
+            let a = &inputs[l];
+            z = vec![0.0f64; rows * w[l + 1]];
+            for r in 0..rows {
+                for j in 0..w[l + 1] {
+                    let dot: f64 = (0..w[l])
+                        .map(|i| a[r * w[l] + i] * f64::from(weight[i * w[l + 1] + j]))
+                        .sum();
+                    z[r * w[l + 1] + j] = dot + f64::from(bias[j]);
+                }
+            }
+            if l + 1 < layers {
+                let (mut y, mut g) = (vec![0.0f32; 1], vec![0.0f32; 1]);
+                let (mut ys, mut gs) = (Vec::new(), Vec::new());
+                for &v in &z {
+                    net.activation
+                        .forward_and_multiplier(&[v as f32], &mut y, &mut g);
+                    ys.push(f64::from(y[0]));
+                    gs.push(f64::from(g[0]));
+                }
+                inputs.push(ys);
+                mults.push(gs);
+            }
+        }
+        let classes = w[layers];
+        let mut loss = 0.0;
+        let mut dz = vec![0.0f64; rows * classes];
+        for r in 0..rows {
+            let row = &z[r * classes..(r + 1) * classes];
+            let max = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = row.iter().map(|v| (v - max).exp()).sum();
+            let label = usize::from(labels[r]);
+            loss += sum.ln() + max - row[label];
+            for c in 0..classes {
+                let onehot = if c == label { 1.0 } else { 0.0 };
+                dz[r * classes + c] = ((row[c] - max).exp() / sum - onehot) / rows as f64;
+            }
+        }
+        let mut grads = vec![Vec::new(); 2 * layers];
+        for l in (0..layers).rev() {
+            let (n_in, n_out) = (w[l], w[l + 1]);
+            let a = &inputs[l];
+            grads[2 * l] = (0..n_in * n_out)
+                .map(|k| {
+                    (0..rows)
+                        .map(|r| a[r * n_in + k / n_out] * dz[r * n_out + k % n_out])
+                        .sum()
+                })
+                .collect();
+            grads[2 * l + 1] = (0..n_out)
+                .map(|j| (0..rows).map(|r| dz[r * n_out + j]).sum())
+                .collect();
+            if l > 0 {
+                let weight = &net.params[2 * l];
+                dz = (0..rows * n_in)
+                    .map(|k| {
+                        let (r, i) = (k / n_in, k % n_in);
+                        let da: f64 = (0..n_out)
+                            .map(|j| dz[r * n_out + j] * f64::from(weight[i * n_out + j]))
+                            .sum();
+                        da * mults[l - 1][k]
+                    })
+                    .collect();
+            }
+        }
+        (loss / rows as f64, grads)
+    }
+
+    #[test]
+    fn steps_match_a_textbook_reference_on_random_shapes_and_batches() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let sgd = OptimizerConfig {
+            kind: OptimizerKind::sgd(0.0),
+            learning_rate: 1e-3,
+            ..OptimizerConfig::default()
+        };
+        for case in 0..12 {
+            // Widths around the kernels' tiles and odd ones; batch sizes that are not multiples
+            // of a tile, and a smaller batch after a larger one (the last batch of an epoch).
+            let sizes = [1, 3, 5, 8, 13, 24, 31, 64, 97];
+            let depth = rng.gen_range(0..3);
+            let hidden: Vec<usize> = (0..depth)
+                .map(|_| sizes[rng.gen_range(0..sizes.len())])
+                .collect();
+            let (n_in, classes) = (rng.gen_range(1..40), rng.gen_range(2..12));
+            let formula = ["tanh(x)", "relu(x)", "x * sigmoid(x)"][case % 3];
+            let op = ActivationOp::new(&Activation::parse(formula, "exact").unwrap().compile());
+            let config = NetworkConfig {
+                hidden: hidden.clone(),
+                ..NetworkConfig::default()
+            };
+            let mut net = Mlp::new(&config, n_in, classes, op, &mut rng).unwrap();
+            let mut opt = Optimizer::new(&sgd, net.parameters());
+            for rows in [rng.gen_range(20..70), rng.gen_range(1..20), 1] {
+                let x: Vec<f32> = (0..rows * n_in).map(|_| rng.gen_range(-2.0..2.0)).collect();
+                let labels: Vec<u8> = (0..rows).map(|_| rng.gen_range(0..classes as u8)).collect();
+                let (want_loss, want) = reference_step(&net, &x, &labels);
+                let loss = net.train_step(&x, &labels, &mut opt).unwrap();
+                let what = format!("{formula} {n_in}-{hidden:?}-{classes}, batch {rows}");
+                assert!(
+                    (f64::from(loss) - want_loss).abs() < 1e-4 * (1.0 + want_loss),
+                    "{what}: loss {loss} vs {want_loss}"
+                );
+                for (b, (got, want)) in net.scratch.grads.iter().zip(&want).enumerate() {
+                    assert_eq!(got.len(), want.len());
+                    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                        assert!(
+                            (f64::from(*g) - w).abs() < 1e-4 * (1.0 + w.abs()),
+                            "{what}: gradient {b}[{i}] {g} vs {w}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -174,7 +174,7 @@ impl ActivationOp {
     ///
     /// # Panics
     /// If `b` does not have one value per column of `z`.
-    pub(crate) fn apply_with_bias<T: Tape<f32, Cpu>>(
+    pub fn apply_with_bias<T: Tape<f32, Cpu>>(
         &self,
         z: Tensor<(usize, usize), f32, Cpu, T>,
         bias: &Tensor<(usize,), f32, Cpu>,
@@ -188,7 +188,7 @@ impl ActivationOp {
 ///
 /// # Panics
 /// If `b` does not have one value per column of `z`.
-pub(crate) fn add_bias<T: Tape<f32, Cpu>>(
+pub fn add_bias<T: Tape<f32, Cpu>>(
     z: Tensor<(usize, usize), f32, Cpu, T>,
     bias: &Tensor<(usize,), f32, Cpu>,
 ) -> Result<Tensor<(usize, usize), f32, Cpu, T>, CpuError> {

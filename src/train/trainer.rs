@@ -197,7 +197,7 @@ pub struct Trainer {
 
 /// An activation set up for training by [`Trainer::prepare`].
 struct Prepared {
-    /// Its dfdx operation, or why it could not be built (every seed then fails with it).
+    /// Its activation operation, or why it could not be built (every seed then fails with it).
     op: Result<ActivationOp, String>,
     /// Its measured forward cost per element.
     forward_ns: f64,
@@ -342,7 +342,7 @@ impl Trainer {
             .collect()
     }
 
-    /// Sets up an activation for training: its dfdx operation (standardised when the network
+    /// Sets up an activation for training: its activation operation (standardised when the network
     /// asks for it; a failure is kept and fails every seed with its reason) and its measured
     /// forward cost.
     fn prepare(&self, activation: &CompiledActivation) -> Prepared {

@@ -1,9 +1,10 @@
 //! [`Workers`]: the training threads of a search, built once and reused for every candidate,
 //! seed and final-check row.
 //!
-//! Each worker owns a one-thread rayon pool and runs its jobs inside it, so dfdx's matrix
-//! products (gemm splits work across `rayon::current_num_threads()`) run single-threaded: a
-//! result depends on its seed only, never on how many workers there are. Jobs are taken one at
+//! Each worker owns a one-thread rayon pool and runs its jobs inside it. The network's matrix
+//! products run on the calling thread (`gemm::Parallelism::None`), so a result depends on its
+//! seed only, never on how many workers there are; the one-thread pool also keeps any rayon
+//! parallelism inside a job (dfdx's, in the reference code of the benchmarks) on that worker. Jobs are taken one at
 //! a time by whichever worker is free (a shared counter), so a slow job does not hold up the
 //! others, and results come back in job order.
 
