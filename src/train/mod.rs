@@ -25,10 +25,12 @@ pub(crate) mod baselines;
 pub(crate) mod dataset;
 pub mod idx;
 mod matmul;
+pub(crate) mod measure;
 pub(crate) mod network;
 pub mod op;
 pub(crate) mod optimizer;
 pub(crate) mod score;
+pub(crate) mod task;
 pub(crate) mod trainer;
 pub(crate) mod workers;
 
@@ -37,13 +39,14 @@ pub use dataset::{
     Dataset, DatasetError, DatasetSpec, Examples, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
 };
 pub use idx::{read_idx, IdxArray, IdxError};
+pub use measure::{distinct_values, forward_cost_ns};
 pub use network::{Init, Mlp, NetworkConfig, NetworkError};
 pub use op::{ActivationOp, Standardization, StandardizationError};
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use score::{median, Evaluation, Metrics, Score, Spread, Status, Summary, DISTINCT_VALUES_CAP};
-pub use trainer::{
-    distinct_values, evaluate, forward_cost_ns, Budget, Progress, Task, TrainError, Trainer,
-    MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS, MAX_WEIGHT,
-    NOISE_LEVELS,
+pub use task::{
+    Budget, Task, TrainError, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH,
+    MAX_SEEDS, MAX_STEPS,
 };
+pub use trainer::{evaluate, Progress, Trainer, MAX_WEIGHT, NOISE_LEVELS};
 pub use workers::{Workers, MAX_WORKERS};

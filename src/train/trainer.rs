@@ -1,6 +1,6 @@
-//! The training loop and scoring: a [`Task`] says what to train (dataset, network, optimiser,
-//! budget, seeds); a [`Trainer`] holds a task with its loaded data and turns a compiled
-//! activation into an [`Evaluation`], one [`Score`] per seed.
+//! The training loop: a [`Trainer`] holds a [`Task`] with its loaded data and turns a compiled
+//! activation into an [`Evaluation`], one [`Score`] per seed (the measurements themselves are in
+//! `measure.rs`, the task and its errors in `task.rs`).
 //!
 //! Seeds train in parallel on [`Workers`]: a search hands its own (built once) to
 //! [`Trainer::evaluate_all`]; [`Trainer::evaluate`] builds as many as the current rayon pool
@@ -16,21 +16,19 @@
 //! println!("{:?}", evaluation.summary.median_test_accuracy());
 //! ```
 
-use super::dataset::{Dataset, DatasetError, DatasetSpec, Examples};
-use super::network::{Mlp, NetworkConfig, NetworkError};
+use super::dataset::Dataset;
+use super::measure::{accuracy_and_loss, distinct_values, forward_cost_ns};
+use super::network::Mlp;
 use super::op::ActivationOp;
-use super::optimizer::{HyperParameterError, Optimizer, OptimizerConfig};
-use super::score::{Evaluation, Metrics, Score, Status, Summary, DISTINCT_VALUES_CAP};
+use super::optimizer::Optimizer;
+use super::score::{Evaluation, Metrics, Score, Status, Summary};
+use super::task::{Budget, Task, TrainError};
 use super::workers::Workers;
 use crate::activation::CompiledActivation;
-use crate::expr::Program;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::hint::black_box;
 use std::time::Instant;
 
 /// Weights larger than this in magnitude count as exploded.
@@ -39,133 +37,6 @@ pub const MAX_WEIGHT: f32 = 1e6;
 pub const NOISE_LEVELS: [f32; 2] = [0.1, 0.3];
 /// Steps between progress reports (and weight checks).
 const REPORT_EVERY: u64 = 25;
-/// Elements in the buffer used to time the forward program.
-const COST_ELEMENTS: usize = 4096;
-
-/// How long to train each seed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Budget {
-    /// Passes over the training set (the last batch of an epoch may be smaller).
-    Epochs(u64),
-    /// Optimiser steps, continuing across epochs.
-    Steps(u64),
-}
-
-/// Everything that defines how an activation is trained and scored, apart from the activation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    /// The dataset.
-    pub dataset: DatasetSpec,
-    /// Seed of the train/validation/test split (the same for all training seeds).
-    pub split_seed: u64,
-    /// Network shape and initialisation.
-    pub network: NetworkConfig,
-    /// Optimiser and its hyper-parameters.
-    pub optimizer: OptimizerConfig,
-    /// Examples per optimiser step.
-    pub batch_size: usize,
-    /// Training length per seed.
-    pub budget: Budget,
-    /// One training run per seed (initialisation, batch order, input noise).
-    pub seeds: Vec<u64>,
-}
-
-impl Default for Task {
-    /// DIGITS, MLP 64 -> 64 -> 10 (He), SGD (lr 0.05, momentum 0.9), batch 64, 100 epochs,
-    /// seeds 0..5: about a second on one core.
-    fn default() -> Self {
-        Task {
-            dataset: DatasetSpec::Digits,
-            split_seed: 0,
-            network: NetworkConfig::default(),
-            optimizer: OptimizerConfig::default(),
-            batch_size: 64,
-            budget: Budget::Epochs(100),
-            seeds: (0..5).collect(),
-        }
-    }
-}
-
-/// Most examples per step (a typo such as `--batch 640000` would claim gigabytes).
-pub const MAX_BATCH: usize = 8192;
-/// Widest hidden layer.
-pub const MAX_HIDDEN_WIDTH: usize = 4096;
-/// Most hidden layers.
-pub const MAX_HIDDEN_LAYERS: usize = 16;
-/// Most epochs per seed.
-pub const MAX_EPOCHS: u64 = 100_000;
-/// Most optimiser steps per seed.
-pub const MAX_STEPS: u64 = 100_000_000;
-/// Most training seeds (runs) per task.
-pub const MAX_SEEDS: usize = 1000;
-
-impl Task {
-    /// Checks every setting, including the upper bounds ([`MAX_BATCH`], [`MAX_HIDDEN_WIDTH`],
-    /// [`MAX_HIDDEN_LAYERS`], [`MAX_EPOCHS`], [`MAX_STEPS`], [`MAX_SEEDS`]); the message names the
-    /// offending one.
-    pub fn validate(&self) -> Result<(), TrainError> {
-        let invalid = |m: String| Err(TrainError::InvalidTask(m));
-        if !(1..=MAX_BATCH).contains(&self.batch_size) {
-            return invalid(format!(
-                "batch size must be in 1..={MAX_BATCH}, got {}",
-                self.batch_size
-            ));
-        }
-        if let Some(w) = self
-            .network
-            .hidden
-            .iter()
-            .find(|w| !(1..=MAX_HIDDEN_WIDTH).contains(*w))
-        {
-            return invalid(format!(
-                "hidden layer width must be in 1..={MAX_HIDDEN_WIDTH}, got {w}"
-            ));
-        }
-        if self.network.hidden.len() > MAX_HIDDEN_LAYERS {
-            return invalid(format!(
-                "at most {MAX_HIDDEN_LAYERS} hidden layers, got {}",
-                self.network.hidden.len()
-            ));
-        }
-        match self.budget {
-            Budget::Epochs(e) if !(1..=MAX_EPOCHS).contains(&e) => {
-                return invalid(format!("epochs must be in 1..={MAX_EPOCHS}, got {e}"))
-            }
-            Budget::Steps(s) if !(1..=MAX_STEPS).contains(&s) => {
-                return invalid(format!("steps must be in 1..={MAX_STEPS}, got {s}"))
-            }
-            _ => {}
-        }
-        if self.seeds.is_empty() || self.seeds.len() > MAX_SEEDS {
-            return invalid(format!(
-                "between 1 and {MAX_SEEDS} seeds are needed, got {}",
-                self.seeds.len()
-            ));
-        }
-        Ok(self.optimizer.validate()?)
-    }
-}
-
-/// Why a task could not be run (as opposed to a candidate failing, which is a [`Status`]).
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// A setting of the task is out of range.
-    #[error("invalid training task: {0}")]
-    InvalidTask(String),
-    /// A hyper-parameter of the optimiser is out of range.
-    #[error("invalid training task: {0}")]
-    Optimizer(#[from] HyperParameterError),
-    /// The dataset could not be loaded.
-    #[error(transparent)]
-    Dataset(#[from] DatasetError),
-    /// The network could not be built or run (out of memory, inconsistent data).
-    #[error(transparent)]
-    Network(#[from] NetworkError),
-    /// A worker thread could not be started.
-    #[error("cannot start a training thread: {0}")]
-    Thread(String),
-}
 
 /// A progress report from one seed's training.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -535,120 +406,17 @@ fn weight_problem(params: &[Vec<f32>]) -> Option<String> {
     (largest > MAX_WEIGHT).then(|| format!("weights exploded (largest |w| = {largest:e})"))
 }
 
-/// Accuracy and mean softmax cross-entropy (in f64) of row-major `logits` on `examples`.
-/// The loss is NaN if any logit is not finite.
-fn accuracy_and_loss(logits: &[f32], examples: &Examples) -> (f64, f64) {
-    let classes = logits.len() / examples.len().max(1);
-    let mut correct = 0usize;
-    let mut loss = 0.0f64;
-    for (row, &label) in logits.chunks_exact(classes).zip(&examples.labels) {
-        if row.iter().any(|v| !v.is_finite()) {
-            return (f64::NAN, f64::NAN);
-        }
-        let (best, _) = row
-            .iter()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| {
-                if v > bv {
-                    (i, v)
-                } else {
-                    (bi, bv)
-                }
-            });
-        correct += usize::from(best == usize::from(label));
-        let max = f64::from(row[best]);
-        let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
-        loss += max + sum.ln() - f64::from(row[usize::from(label)]);
-    }
-    let n = examples.len().max(1) as f64;
-    (correct as f64 / n, loss / n)
-}
-
-/// Number of distinct values (`-0` counted as `0`), counted up to [`DISTINCT_VALUES_CAP`];
-/// more are reported as `DISTINCT_VALUES_CAP + 1`.
-pub fn distinct_values(values: &[f32]) -> usize {
-    let mut seen = HashSet::new();
-    for &v in values {
-        seen.insert(if v == 0.0 { 0 } else { v.to_bits() });
-        if seen.len() > DISTINCT_VALUES_CAP {
-            return DISTINCT_VALUES_CAP + 1;
-        }
-    }
-    seen.len()
-}
-
-/// Nanoseconds per element of `program` on a fixed buffer of 4096 points spread over
-/// `[-4, 4]`: the best of 5 timings of 8 evaluations each (machine-dependent).
-pub fn forward_cost_ns(program: &Program) -> f64 {
-    let x: Vec<f32> = (0..COST_ELEMENTS)
-        .map(|i| -4.0 + 8.0 * i as f32 / (COST_ELEMENTS - 1) as f32)
-        .collect();
-    let mut y = vec![0.0f32; COST_ELEMENTS];
-    program.eval(&x, &mut y);
-    const REPS: usize = 8;
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let t = Instant::now();
-        for _ in 0..REPS {
-            program.eval(black_box(&x), black_box(&mut y));
-        }
-        best = best.min(t.elapsed().as_nanos() as f64 / (REPS * COST_ELEMENTS) as f64);
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activation::Activation;
-    use crate::train::optimizer::OptimizerKind;
-
-    fn examples(labels: Vec<u8>) -> Examples {
-        Examples {
-            features: vec![0.0; labels.len()],
-            labels,
-            n_features: 1,
-        }
-    }
-
-    #[test]
-    fn accuracy_and_loss_by_hand() {
-        let logits = [2.0, 0.0, 0.0, 1.0];
-        let (acc, loss) = accuracy_and_loss(&logits, &examples(vec![0, 0]));
-        assert_eq!(acc, 0.5);
-        let want = ((1.0 + (-2.0f64).exp()).ln() + (1.0 + 1f64.exp()).ln()) / 2.0;
-        assert!((loss - want).abs() < 1e-9, "{loss} vs {want}");
-        assert!(accuracy_and_loss(&[f32::NAN, 0.0], &examples(vec![0]))
-            .1
-            .is_nan());
-    }
-
-    #[test]
-    fn distinct_values_are_capped_and_merge_signed_zeros() {
-        assert_eq!(distinct_values(&[0.0, -0.0, 1.0, 1.0]), 2);
-        let many: Vec<f32> = (0..5000).map(|i| i as f32).collect();
-        assert_eq!(distinct_values(&many), DISTINCT_VALUES_CAP + 1);
-    }
+    use crate::train::optimizer::{OptimizerConfig, OptimizerKind};
 
     #[test]
     fn weight_problems_are_named() {
         assert!(weight_problem(&[vec![1.0, -2.0]]).is_none());
         assert!(weight_problem(&[vec![f32::NAN]]).unwrap().contains("NaN"));
         assert!(weight_problem(&[vec![2e6]]).unwrap().contains("exploded"));
-    }
-
-    #[test]
-    fn invalid_tasks_are_rejected_with_a_reason() {
-        let bad = |f: fn(&mut Task)| {
-            let mut t = Task::default();
-            f(&mut t);
-            t.validate().unwrap_err().to_string()
-        };
-        assert!(bad(|t| t.batch_size = 0).contains("batch size"));
-        assert!(bad(|t| t.network.hidden = vec![8, 0]).contains("width"));
-        assert!(bad(|t| t.budget = Budget::Steps(0)).contains("steps"));
-        assert!(bad(|t| t.seeds.clear()).contains("seed"));
-        assert!(bad(|t| t.optimizer.learning_rate = f32::NAN).contains("learning rate"));
     }
 
     #[test]

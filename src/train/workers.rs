@@ -8,7 +8,7 @@
 //! a time by whichever worker is free (a shared counter), so a slow job does not hold up the
 //! others, and results come back in job order.
 
-use super::trainer::TrainError;
+use super::task::TrainError;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most worker threads (a bound on `--threads`).
