@@ -126,7 +126,10 @@ pub enum Objective {
     ValidationAccuracy,
     /// Median validation loss (minimise).
     ValidationLoss,
-    /// Median test accuracy (maximise; selecting on the test set overfits it: prefer validation).
+    /// Median test accuracy: reported (tables, plots, the final check), never searched on. A
+    /// space that lists it among its objectives is refused ([`SearchSpace::check_searchable`]):
+    /// selecting on the test split would make the final check's test accuracies a biased
+    /// estimate. The variant stays so that runs made before the refusal can still be read.
     TestAccuracy,
     /// Median share of exact zeros in the hidden activations (maximise).
     Sparsity,
@@ -147,6 +150,11 @@ impl Objective {
         Objective::Robustness,
         Objective::Cost,
     ];
+
+    /// Whether a search may select on it: every objective but `test_accuracy`.
+    pub fn searchable(self) -> bool {
+        self != Objective::TestAccuracy
+    }
 
     /// Whether larger is better.
     pub fn maximise(self) -> bool {
@@ -378,8 +386,33 @@ impl SearchSpace {
         self.objectives[0]
     }
 
-    /// Checks ranges and consistency; on error returns the field to point at and the message.
+    /// Checks a space that is to be searched: [`SearchSpace::validate_settings`] and
+    /// [`SearchSpace::check_searchable`]. On error returns the field to point at and the message.
     pub fn validate(&self) -> Result<(), FieldError> {
+        self.validate_settings()?;
+        self.check_searchable()
+    }
+
+    /// Refuses objectives a search must not select on (`test_accuracy`); what a space read from
+    /// an old run may still hold, but no search may start or resume with.
+    pub fn check_searchable(&self) -> Result<(), FieldError> {
+        match self.objectives.iter().find(|o| !o.searchable()) {
+            Some(o) => Err(FieldError::new(
+                "objectives",
+                format!(
+                    "`{o}` cannot be a search objective: selecting on the test split makes the \
+                     final check's test accuracy a biased estimate; use `validation_accuracy` or \
+                     `validation_loss` (test accuracy is still reported in the hall of fame and \
+                     the final check)"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks ranges and consistency, as for a space read from a run: everything but
+    /// [`SearchSpace::check_searchable`]. On error returns the field to point at and the message.
+    pub fn validate_settings(&self) -> Result<(), FieldError> {
         let fail = |field: &'static str, msg: String| Err(FieldError::new(field, msg));
         if self.primitives.values().any(|w| !w.is_finite() || *w < 0.0) {
             return fail(
@@ -657,6 +690,24 @@ mod tests {
         );
         let e = error_of(|t| t.replacen("population: ", "population: 1000000", 1));
         assert!(e.contains("population must be in 2..=100000"), "{e}");
+        let e = error_of(|t| {
+            t.replacen(
+                "objectives: [validation_accuracy",
+                "objectives: [test_accuracy",
+                1,
+            )
+        });
+        let line = DEFAULT_SPACE
+            .lines()
+            .position(|l| l.contains("objectives: ["))
+            .unwrap()
+            + 1;
+        assert!(
+            e.starts_with(&format!("space.ron:{line}:"))
+                && e.contains("`test_accuracy` cannot be a search objective")
+                && e.contains("`validation_accuracy` or `validation_loss`"),
+            "{e}"
+        );
         let e = error_of(|t| format!("{t} trailing"));
         assert!(e.contains("space.ron:"), "{e}");
     }
