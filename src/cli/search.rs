@@ -132,6 +132,9 @@ fn failure(e: impl Into<anyhow::Error>) -> CliError {
 fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
     let config = run.config().clone();
     let mut engine = run.engine(threads).map_err(input_error)?;
+    if let Some(warning) = config.space.final_check.seeds_warning() {
+        eprintln!("warning: final check: {warning}");
+    }
     let stop = engine.stop_flag();
     // Ctrl-C: finish the batch in flight, checkpoint, stop. A second Ctrl-C ends at once.
     let _ = ctrlc::set_handler(move || {

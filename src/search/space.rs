@@ -227,8 +227,41 @@ pub struct FinalCheckConfig {
     pub top: usize,
     /// The seeds to train them (and the baselines) with; distinct from the search seeds.
     pub seeds: Vec<u64>,
-    /// Baseline formulas (exact backward) trained on the same seeds for comparison.
+    /// Baseline formulas (exact backward) trained on the same seeds for comparison. Omitted:
+    /// [`STANDARD_CHECK_BASELINES`]. A candidate is called better only when it beats every one
+    /// of them (paired sign test, Holm-corrected over the baselines).
+    #[serde(default = "standard_check_baselines")]
     pub baselines: Vec<String>,
+}
+
+/// The baselines a final check compares with when its space names none: the activations
+/// practitioners use (sigmoid, a poor hidden activation, is left out). They do not depend on
+/// the space's primitives: the question the check answers is whether a candidate beats what
+/// one would use instead, whatever the search could build.
+pub const STANDARD_CHECK_BASELINES: [&str; 8] = [
+    "relu", "swish", "gelu", "elu", "selu", "tanh", "mish", "softplus",
+];
+
+/// The formulas of [`STANDARD_CHECK_BASELINES`].
+pub fn standard_check_baselines() -> Vec<String> {
+    STANDARD_CHECK_BASELINES
+        .iter()
+        .filter_map(|name| crate::train::baselines::baseline(name))
+        .map(|b| b.formula.to_string())
+        .collect()
+}
+
+impl FinalCheckConfig {
+    /// Why this check's verdict would be weak, if it would: too few seeds for its number of
+    /// baselines ([`super::final_check::seeds_warning`]). Not an error, so that quick checks
+    /// (tests, tries) and runs made before the rule stay usable; the shipped spaces meet it
+    /// (tested), and the CLI prints the warning when a search starts, reports when they show.
+    pub fn seeds_warning(&self) -> Option<String> {
+        if self.top == 0 {
+            return None;
+        }
+        super::final_check::seeds_warning(self.seeds.len(), self.baselines.len())
+    }
 }
 
 /// A search space: the building blocks, the task that scores candidates and the algorithm.
@@ -611,6 +644,24 @@ mod tests {
             let s = SearchSpace::from_ron(text, name).unwrap_or_else(|e| panic!("{e}"));
             assert!(!s.weighted_primitives().is_empty());
         }
+    }
+
+    #[test]
+    fn shipped_final_checks_compare_with_the_standard_baselines_on_enough_seeds() {
+        for (name, _) in SHIPPED_SPACES {
+            let check = SearchSpace::shipped(name).unwrap().final_check;
+            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
+            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
+            assert!(check.seeds.len() >= 8, "{name}");
+            assert_eq!(check.seeds_warning(), None, "{name}");
+        }
+        let mut few = SearchSpace::default_space().final_check;
+        few.seeds.truncate(5);
+        let warning = few.seeds_warning().unwrap();
+        assert!(
+            warning.contains("with 5 check seeds") && warning.contains("at least 9"),
+            "{warning}"
+        );
     }
 
     #[test]
