@@ -38,8 +38,9 @@ pub fn seeds_warning(seeds: usize, baselines: usize) -> Option<String> {
     Some(if seeds < reach {
         format!(
             "with {seeds} check seeds no candidate can be called better than {baselines} \
-             baselines, even one that wins on every seed (the Holm-adjusted sign test needs at \
-             least {reach}); use at least {needed}"
+             baseline{}, even one that wins on every seed (the Holm-adjusted sign test needs at \
+             least {reach}); use at least {needed}",
+            if baselines == 1 { "" } else { "s" }
         )
     } else {
         format!(
@@ -216,11 +217,13 @@ impl fmt::Display for Verdict {
             .comparisons
             .iter()
             .filter(|c| !c.better())
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let worse = c.test.losses > c.test.wins && c.adjusted_p < CHECK_ALPHA;
                 format!(
-                    "{} (p = {}{})",
+                    "{} ({}p = {}{})",
                     c.baseline,
+                    if i == 0 { "Holm-adjusted " } else { "" },
                     show_p(c.adjusted_p),
                     if worse { ", significantly worse" } else { "" }
                 )
@@ -230,7 +233,7 @@ impl fmt::Display for Verdict {
         if m > 1 {
             write!(f, "; better than {} of {m} baselines", m - not.len())?;
         }
-        f.write_str(" (Holm-adjusted)")
+        Ok(())
     }
 }
 
@@ -438,12 +441,12 @@ mod tests {
         assert!(!v[1].better() && v[1].comparisons[0].better());
         assert_eq!(
             v[1].to_string(),
-            "#7 is not better than gelu (p = 0.508); better than 1 of 2 baselines (Holm-adjusted)"
+            "#7 is not better than gelu (Holm-adjusted p = 0.508); better than 1 of 2 baselines"
         );
         // Losing everywhere is reported as worse.
-        assert!(v[2]
-            .to_string()
-            .starts_with("#3 is not better than relu (p = 0.004, significantly worse), gelu"));
+        assert!(v[2].to_string().starts_with(
+            "#3 is not better than relu (Holm-adjusted p = 0.004, significantly worse), gelu (p = "
+        ));
         let table = r.table();
         assert!(table.contains("Verdict (") && table.contains("  #12 beats all 2 baselines"));
         assert!(r.seeds_warning().is_none(), "10 seeds, 2 baselines");

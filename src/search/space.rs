@@ -264,6 +264,47 @@ impl FinalCheckConfig {
     }
 }
 
+/// A wall-clock limit on a search, written as humantime text in space files and run configs
+/// (`"90s"`, `"1h 30m"`, `"2h"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeLimit(pub std::time::Duration);
+
+impl TimeLimit {
+    /// Parses humantime text (`1h`, `30min`, `1h 30m`, `90s`); the limit must be positive.
+    pub fn parse(text: &str) -> Result<TimeLimit, String> {
+        let d = humantime::parse_duration(text.trim()).map_err(|e| {
+            format!("time limit `{text}`: {e} (write it like `90s`, `30min`, `1h`)")
+        })?;
+        if d.is_zero() {
+            return Err(format!("time limit `{text}` must be positive"));
+        }
+        Ok(TimeLimit(d))
+    }
+
+    /// The limit in seconds.
+    pub fn seconds(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+
+impl fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl Serialize for TimeLimit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeLimit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        TimeLimit::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A search space: the building blocks, the task that scores candidates and the algorithm.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +336,11 @@ pub struct SearchSpace {
     pub seed_baselines: bool,
     /// Candidates to train (rejected and duplicate candidates do not count).
     pub evaluations: usize,
+    /// Wall-clock limit of the search (`Some("1h")`; `radact search --max-time` sets it): no
+    /// batch is proposed after it, the batch in flight finishes, then the final check runs
+    /// (its time is not counted). A resumed run counts the time its earlier sessions spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time: Option<TimeLimit>,
     /// Candidates proposed and trained together (in parallel); part of what makes a run
     /// reproducible whatever the number of threads.
     pub batch: usize,
@@ -567,6 +613,9 @@ impl SearchSpace {
                 ),
             );
         }
+        if self.max_time.is_some_and(|t| t.0.is_zero()) {
+            return fail("max_time", "max_time must be positive".into());
+        }
         if self.batch == 0 || self.batch > 1024 {
             return fail(
                 "batch",
@@ -665,6 +714,26 @@ mod tests {
     }
 
     #[test]
+    fn a_space_can_set_a_time_limit() {
+        let text = DEFAULT_SPACE.replacen(
+            "evaluations:",
+            "max_time: Some(\"1h 30m\"),\n    evaluations:",
+            1,
+        );
+        let s = SearchSpace::from_ron(&text, "space.ron").unwrap_or_else(|e| panic!("{e}"));
+        let limit = s.max_time.unwrap();
+        assert_eq!(limit.seconds(), 5400.0);
+        assert_eq!(limit.to_string(), "1h 30m");
+        // Written back as text, read back the same; a space without a limit writes none.
+        let back: SearchSpace = ron::from_str(&ron::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.max_time, Some(limit));
+        assert!(!ron::to_string(&SearchSpace::default_space())
+            .unwrap()
+            .contains("max_time"));
+        assert!(TimeLimit::parse("0s").is_err());
+    }
+
+    #[test]
     fn radical_space_has_only_flat_or_non_differentiable_primitives() {
         let s = SearchSpace::shipped("radical").unwrap();
         for (op, _) in s.weighted_primitives() {
@@ -759,6 +828,14 @@ mod tests {
                 && e.contains("`validation_accuracy` or `validation_loss`"),
             "{e}"
         );
+        let e = error_of(|t| {
+            t.replacen(
+                "evaluations:",
+                "max_time: Some(\"soon\"),\n    evaluations:",
+                1,
+            )
+        });
+        assert!(e.contains("time limit `soon`") && e.contains("1h"), "{e}");
         let e = error_of(|t| format!("{t} trailing"));
         assert!(e.contains("space.ron:"), "{e}");
     }
