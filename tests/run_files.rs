@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ok, radact, runs_json, TINY};
+use common::{ok, radact, runs_json, tiny_search};
 use radact::run::{RunLock, RunView, CHECKPOINT, CONFIG, JOURNAL};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,16 +13,7 @@ use std::path::{Path, PathBuf};
 /// A finished tiny run in `root/name`.
 fn tiny_run(root: &Path, name: &str) -> PathBuf {
     let dir = root.join(name);
-    ok(&[
-        "search",
-        "--space",
-        TINY,
-        "--out",
-        dir.to_str().unwrap(),
-        "--budget",
-        "6",
-        "--json",
-    ]);
+    tiny_search(&dir, &["--budget", "6"]);
     dir
 }
 

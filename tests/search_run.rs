@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{ok, radact, runs_json, TINY};
+use common::{ok, radact, runs_json, tiny_search, TINY};
 
 fn events(stdout: &str) -> Vec<Value> {
     stdout
@@ -193,18 +193,7 @@ fn a_time_limit_stops_the_search_and_resume_counts_the_time_spent() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("timed");
     let started = std::time::Instant::now();
-    let stdout = ok(&[
-        "search",
-        "--space",
-        TINY,
-        "--out",
-        dir.to_str().unwrap(),
-        "--budget",
-        "100000",
-        "--max-time",
-        "1s",
-        "--json",
-    ]);
+    let stdout = tiny_search(&dir, &["--budget", "100000", "--max-time", "1s"]);
     assert!(started.elapsed().as_secs() < 120, "{:?}", started.elapsed());
     let ev = events(&stdout);
     let finished = ev.iter().find(|e| e["event"] == "finished").unwrap();

@@ -752,6 +752,15 @@ mod tests {
         assert!(e.contains("pytorch"), "{e}");
     }
 
+    /// The 1-based line of the default space holding `needle`.
+    fn line_of(needle: &str) -> usize {
+        DEFAULT_SPACE
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap()
+            + 1
+    }
+
     fn error_of(edit: impl Fn(&str) -> String) -> String {
         let text = edit(DEFAULT_SPACE);
         assert_ne!(text, DEFAULT_SPACE, "the edit changed nothing");
@@ -768,11 +777,7 @@ mod tests {
             e.contains("unknown primitive `tanhh` (did you mean `tanh`?)"),
             "{e}"
         );
-        let line = DEFAULT_SPACE
-            .lines()
-            .position(|l| l.contains("\"tanh\""))
-            .unwrap()
-            + 1;
+        let line = line_of("\"tanh\"");
         assert!(
             e.starts_with(&format!("space.ron:{line}:")),
             "{e} (expected line {line})"
@@ -783,11 +788,7 @@ mod tests {
         let e = error_of(|t| t.replacen("evaluations:", "evaluationz:", 1));
         assert!(e.contains("evaluationz"), "{e}");
         let e = error_of(|t| t.replacen("batch: 8", "batch: 0", 1));
-        let line = DEFAULT_SPACE
-            .lines()
-            .position(|l| l.contains("batch: 8"))
-            .unwrap()
-            + 1;
+        let line = line_of("batch: 8");
         assert!(
             e.starts_with(&format!("space.ron:{line}:")) && e.contains("batch must be"),
             "{e}"
@@ -817,11 +818,7 @@ mod tests {
                 1,
             )
         });
-        let line = DEFAULT_SPACE
-            .lines()
-            .position(|l| l.contains("objectives: ["))
-            .unwrap()
-            + 1;
+        let line = line_of("objectives: [");
         assert!(
             e.starts_with(&format!("space.ron:{line}:"))
                 && e.contains("`test_accuracy` cannot be a search objective")
