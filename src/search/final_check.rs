@@ -188,6 +188,9 @@ impl Verdict {
     }
 }
 
+/// Most baselines a verdict line names (the others are counted).
+const NAMED_IN_VERDICT: usize = 3;
+
 /// A p-value for a verdict line, rounded up to 3 decimals so that `p ≤ shown` holds.
 fn show_p(p: f64) -> String {
     format!("{:.3}", (p * 1000.0).ceil() / 1000.0)
@@ -213,10 +216,13 @@ impl fmt::Display for Verdict {
             };
             return write!(f, "{who} {all} (Holm-adjusted p ≤ {})", show_p(worst));
         }
-        let not: Vec<String> = self
-            .comparisons
+        // The baselines it does not beat, the clearest (largest p) first; the table above the
+        // verdicts has every test.
+        let mut not: Vec<&Comparison> = self.comparisons.iter().filter(|c| !c.better()).collect();
+        not.sort_by(|a, b| b.adjusted_p.total_cmp(&a.adjusted_p));
+        let named: Vec<String> = not
             .iter()
-            .filter(|c| !c.better())
+            .take(NAMED_IN_VERDICT)
             .enumerate()
             .map(|(i, c)| {
                 let worse = c.test.losses > c.test.wins && c.adjusted_p < CHECK_ALPHA;
@@ -229,7 +235,10 @@ impl fmt::Display for Verdict {
                 )
             })
             .collect();
-        write!(f, "{who} is not better than {}", not.join(", "))?;
+        write!(f, "{who} is not better than {}", named.join(", "))?;
+        if not.len() > named.len() {
+            write!(f, " and {} more", not.len() - named.len())?;
+        }
         if m > 1 {
             write!(f, "; better than {} of {m} baselines", m - not.len())?;
         }
@@ -483,6 +492,32 @@ mod tests {
             "#12: no baseline to compare with"
         );
         assert_eq!(baseline_name("x * 2"), "x * 2");
+        // Against many baselines the line names the three clearest and counts the rest.
+        let test = |wins, losses| SignTest {
+            wins,
+            losses,
+            ties: 0,
+            p_value: 0.5,
+        };
+        let comparisons = ["relu", "swish", "gelu", "elu", "tanh"]
+            .iter()
+            .zip([0.2, 1.0, 0.01, 0.6, 0.3])
+            .map(|(name, adjusted_p)| Comparison {
+                baseline: name.to_string(),
+                test: test(6, 4),
+                adjusted_p,
+            })
+            .collect();
+        let v = Verdict {
+            id: Some(9),
+            formula: "x".into(),
+            comparisons,
+        };
+        assert_eq!(
+            v.to_string(),
+            "#9 is not better than swish (Holm-adjusted p = 1.000), elu (p = 0.600), tanh (p = 0.300) \
+             and 1 more; better than 1 of 5 baselines"
+        );
         assert_eq!(baseline_name("swish(x)"), "swish");
     }
 }
