@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ok, radact, runs_json, TINY};
+use common::{ok, radact, runs_json, tiny_search};
 use radact::run::{RunLock, RunView, CHECKPOINT, CONFIG, JOURNAL};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,16 +13,7 @@ use std::path::{Path, PathBuf};
 /// A finished tiny run in `root/name`.
 fn tiny_run(root: &Path, name: &str) -> PathBuf {
     let dir = root.join(name);
-    ok(&[
-        "search",
-        "--space",
-        TINY,
-        "--out",
-        dir.to_str().unwrap(),
-        "--budget",
-        "6",
-        "--json",
-    ]);
+    tiny_search(&dir, &["--budget", "6"]);
     dir
 }
 
@@ -84,6 +75,54 @@ fn readers_never_change_a_run() {
     ok(&["resume", dir.to_str().unwrap(), "--json"]);
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.ends_with('\n') && !text.contains("{\"id\":99,"));
+}
+
+/// A run made when `test_accuracy` could still be a search objective: readers show and export
+/// it, and it is not continued (the error points at the objectives of its config.ron).
+#[test]
+fn a_run_that_selected_on_the_test_split_is_readable_but_not_continued() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_run(tmp.path(), "old");
+    edit(&dir.join(CONFIG), "validation_accuracy,", "test_accuracy,");
+    edit(
+        &dir.join(radact::run::HALL_OF_FAME),
+        "validation_accuracy,",
+        "test_accuracy,",
+    );
+    edit(
+        &dir.join(CHECKPOINT),
+        "finished: Some(budget)",
+        "finished: None",
+    );
+    let view = RunView::open(&dir).unwrap();
+    assert!(view.hall_of_fame().unwrap().is_some());
+    assert!(ok(&["inspect", dir.to_str().unwrap()]).contains("Hall of fame (test_accuracy"));
+    assert_eq!(runs_json(tmp.path())[0]["state"], "stopped");
+    let out_file = tmp.path().join("best.ron");
+    ok(&[
+        "export",
+        dir.to_str().unwrap(),
+        "--top",
+        "1",
+        "--output",
+        out_file.to_str().unwrap(),
+    ]);
+    let out = radact(&["resume", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    let config = std::fs::read_to_string(dir.join(CONFIG)).unwrap();
+    let line = config
+        .lines()
+        .position(|l| l.contains("objectives:"))
+        .unwrap()
+        + 1;
+    assert!(
+        message.contains(&format!("config.ron:{line}:"))
+            && message.contains("`test_accuracy` cannot be a search objective")
+            && message.contains("validation_loss")
+            && message.contains("not continued"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{ok, radact, runs_json, TINY};
+use common::{ok, radact, runs_json, tiny_search, TINY};
 
 fn events(stdout: &str) -> Vec<Value> {
     stdout
@@ -184,6 +184,56 @@ fn a_killed_search_resumes_where_it_stopped() {
         journal(&reference),
         "resumed run differs from an uninterrupted one"
     );
+}
+
+/// `--max-time`: the search stops proposing at the deadline, finishes the batch in flight, runs
+/// the final check; the time spent is kept in the checkpoint, and a resumed run counts it.
+#[test]
+fn a_time_limit_stops_the_search_and_resume_counts_the_time_spent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("timed");
+    let started = std::time::Instant::now();
+    let stdout = tiny_search(&dir, &["--budget", "100000", "--max-time", "1s"]);
+    assert!(started.elapsed().as_secs() < 120, "{:?}", started.elapsed());
+    let ev = events(&stdout);
+    let finished = ev.iter().find(|e| e["event"] == "finished").unwrap();
+    assert_eq!(finished["reason"], "time_limit", "{finished}");
+    let trained = finished["trained"].as_u64().unwrap();
+    assert!(trained > 0 && trained < 100000, "{trained}");
+    assert!(ev.iter().any(|e| e["event"] == "final_check"));
+    let view = radact::run::RunView::open(&dir).unwrap();
+    assert_eq!(
+        view.config().space.max_time.map(|t| t.to_string()),
+        Some("1s".to_string())
+    );
+    let state = view.checkpoint().unwrap().unwrap();
+    assert!(state.elapsed_s >= 1.0, "{}", state.elapsed_s);
+    assert!(
+        ok(&["inspect", dir.to_str().unwrap()]).contains("finished (time_limit)"),
+        "inspect shows why"
+    );
+
+    // Resumed as if it had been stopped before the end: the second already spent counts, so it
+    // stops at once without proposing anything.
+    let checkpoint = dir.join("checkpoint.ron");
+    let text = std::fs::read_to_string(&checkpoint).unwrap();
+    assert!(text.contains("finished: Some(time_limit)"), "{text}");
+    std::fs::write(
+        &checkpoint,
+        text.replace("finished: Some(time_limit)", "finished: None"),
+    )
+    .unwrap();
+    let before = journal(&dir);
+    let again = events(&ok(&["resume", dir.to_str().unwrap(), "--json"]));
+    let finished = again.iter().find(|e| e["event"] == "finished").unwrap();
+    assert_eq!(finished["reason"], "time_limit");
+    assert_eq!(finished["trained"].as_u64(), Some(trained));
+    assert_eq!(journal(&dir), before, "nothing proposed after the deadline");
+
+    // A bad limit is refused.
+    let out = radact(&["search", "--space", TINY, "--max-time", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
 }
 
 #[test]

@@ -413,6 +413,7 @@ impl Session {
             Some(StopReason::Interrupted) => "stopped: resumable with Resume or `radact resume`",
             Some(StopReason::Budget) => "finished: budget used",
             Some(StopReason::Exhausted) => "finished: space exhausted",
+            Some(StopReason::TimeLimit) => "finished: time limit reached",
         };
         self.state = if paused && reason == Some(StopReason::Interrupted) {
             State::Paused
@@ -517,6 +518,9 @@ impl Session {
             State::Running => "searching".to_string(),
             _ if run.finished == Some(StopReason::Budget) => "finished (budget used)".into(),
             _ if run.finished == Some(StopReason::Exhausted) => "finished (space exhausted)".into(),
+            _ if run.finished == Some(StopReason::TimeLimit) => {
+                "finished (time limit reached)".into()
+            }
             State::Following if self.is_live() => match &run.writer {
                 Some(w) => format!("live: {w} is writing this run"),
                 None => "live: another process is writing this run".into(),

@@ -7,7 +7,7 @@ use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
 use radact::run::{check_name, default_name, Run, RunConfig};
 use radact::search::event::{Event, StopReason};
-use radact::search::space::MAX_EVALUATIONS;
+use radact::search::space::{TimeLimit, MAX_EVALUATIONS};
 use radact::search::SearchSpace;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -36,6 +36,11 @@ pub struct SearchArgs {
     /// Worker threads (default: all cores; at most 1024). Results do not depend on it.
     #[arg(long, value_parser = thread_count())]
     pub threads: Option<usize>,
+    /// Wall-clock limit of the search (`90s`, `30min`, `1h`, `1h 30m`; default: the space's
+    /// `max_time`, else none): no batch starts after it, the batch in flight finishes, then the
+    /// final check runs. `radact resume` counts the time already spent.
+    #[arg(long, value_parser = max_time)]
+    pub max_time: Option<TimeLimit>,
     /// Seed of the search.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -70,6 +75,11 @@ fn thread_count() -> RangedU64ValueParser<usize> {
     RangedU64ValueParser::new().range(1..=MAX_THREADS as u64)
 }
 
+/// Parses `--max-time`.
+fn max_time(text: &str) -> Result<TimeLimit, String> {
+    TimeLimit::parse(text)
+}
+
 /// Loads `--space`: a file, a shipped space's name, or the default.
 pub fn load_space(arg: Option<&str>) -> Result<SearchSpace, CliError> {
     match arg {
@@ -90,7 +100,10 @@ fn threads(arg: Option<usize>) -> usize {
 
 /// Runs `radact search`.
 pub fn run(args: SearchArgs) -> Result<(), CliError> {
-    let space = load_space(args.space.as_deref())?;
+    let mut space = load_space(args.space.as_deref())?;
+    if args.max_time.is_some() {
+        space.max_time = args.max_time;
+    }
     let evaluations = match (args.budget, args.generations) {
         (Some(b), _) => b,
         (None, Some(g)) => g
@@ -132,6 +145,16 @@ fn failure(e: impl Into<anyhow::Error>) -> CliError {
 fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
     let config = run.config().clone();
     let mut engine = run.engine(threads).map_err(input_error)?;
+    if let Some(limit) = config.space.max_time {
+        let spent = std::time::Duration::from_secs(engine.state().elapsed_s as u64);
+        eprintln!(
+            "time limit {limit} ({} spent so far)",
+            humantime::format_duration(spent)
+        );
+    }
+    if let Some(warning) = config.space.final_check.seeds_warning() {
+        eprintln!("warning: final check: {warning}");
+    }
     let stop = engine.stop_flag();
     // Ctrl-C: finish the batch in flight, checkpoint, stop. A second Ctrl-C ends at once.
     let _ = ctrlc::set_handler(move || {
@@ -242,11 +265,7 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             trained,
             proposed,
         } => {
-            let why = match reason {
-                StopReason::Budget => "budget used",
-                StopReason::Interrupted => "interrupted",
-                StopReason::Exhausted => "space exhausted",
-            };
+            let why = reason.describe();
             eprintln!("finished ({why}): {trained} trained of {proposed} proposed");
         }
         Event::FinalCheck { report } => println!("{}", report.table()),

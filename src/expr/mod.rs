@@ -27,4 +27,5 @@ pub use fingerprint::{fingerprint, Fingerprint};
 pub use graph::{Graph, Node, NodeId, Params};
 pub use parse::{parse, ParseError};
 pub use primitive::{Arity, Op, Primitive};
+pub use print::structure;
 pub use program::Program;

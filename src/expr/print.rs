@@ -35,17 +35,35 @@ impl fmt::Display for Graph {
 
 /// Formula text of the sub-expression at `node`.
 pub(crate) fn print_node(graph: &Graph, node: NodeId) -> String {
+    print_with(graph, node, false)
+}
+
+/// The formula of `graph` with every constant and primitive parameter written `c`: the same
+/// text for graphs that differ only in their constants (`threshold(x, 0.0487)` and
+/// `threshold(x, 0.0544)` are both `threshold(x, c)`; `x * 2` is `x * c`). Not parseable; a key
+/// for grouping variants of one idea.
+pub fn structure(graph: &Graph) -> String {
+    print_with(graph, graph.root(), true)
+}
+
+fn print_with(graph: &Graph, node: NodeId, erase_constants: bool) -> String {
     let mut memo = HashMap::new();
     for n in graph.topo_order_from(&[node]) {
-        let printed = print_one(graph, n, &memo);
+        let printed = print_one(graph, n, &memo, erase_constants);
         memo.insert(n, printed);
     }
     memo.remove(&node).expect("node was printed").0
 }
 
-fn print_one(graph: &Graph, n: NodeId, memo: &HashMap<NodeId, (String, u8)>) -> (String, u8) {
+fn print_one(
+    graph: &Graph,
+    n: NodeId,
+    memo: &HashMap<NodeId, (String, u8)>,
+    erase_constants: bool,
+) -> (String, u8) {
     let (op, params) = match graph.node(n) {
         Node::Input => return ("x".to_string(), ATOM),
+        Node::Const(_) if erase_constants => return ("c".to_string(), ATOM),
         Node::Const(v) => {
             let prec = if v.is_sign_negative() { UNARY } else { ATOM };
             return (format_constant(v), prec);
@@ -96,14 +114,19 @@ fn print_one(graph: &Graph, n: NodeId, memo: &HashMap<NodeId, (String, u8)>) -> 
         _ => {
             let prim = op.primitive();
             let mut parts: Vec<String> = args.iter().map(|a| memo[a].0.clone()).collect();
-            // Parameters after the arguments; trailing defaults are left out.
-            let shown = prim
-                .params
-                .iter()
-                .enumerate()
-                .rposition(|(i, s)| params[i].to_bits() != s.default.to_bits())
-                .map_or(0, |i| i + 1);
-            parts.extend((0..shown).map(|i| format_constant(params[i])));
+            // Parameters after the arguments; trailing defaults are left out (erased, all of
+            // them are shown, so that a default and another value read the same).
+            if erase_constants {
+                parts.extend(prim.params.iter().map(|_| "c".to_string()));
+            } else {
+                let shown = prim
+                    .params
+                    .iter()
+                    .enumerate()
+                    .rposition(|(i, s)| params[i].to_bits() != s.default.to_bits())
+                    .map_or(0, |i| i + 1);
+                parts.extend((0..shown).map(|i| format_constant(params[i])));
+            }
             (format!("{}({})", prim.name, parts.join(", ")), ATOM)
         }
     }
@@ -139,6 +162,17 @@ mod tests {
             assert_eq!(printed, want, "{text}");
             assert!(parse(&printed).unwrap().same_expression(&g), "{text}");
         }
+    }
+
+    #[test]
+    fn structure_erases_constants_and_parameters() {
+        let s = |t: &str| structure(&parse(t).unwrap());
+        assert_eq!(s("threshold(x, 0.0487)"), "threshold(x, c)");
+        assert_eq!(s("threshold(x, 0.0544)"), s("threshold(x)"));
+        assert_eq!(s("x * sigmoid(1.702 * x) - 3"), "x * sigmoid(c * x) - c");
+        assert_eq!(s("-(2) + x * -2"), s("-(0.5) + x * -7"));
+        assert_ne!(s("relu(x) + 1"), s("relu(x)"));
+        assert_ne!(s("tanh(x) * 2"), s("sigmoid(x) * 2"));
     }
 
     #[test]

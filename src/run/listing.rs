@@ -17,7 +17,7 @@ pub enum RunState {
     New,
     /// Stopped or killed before the end: `radact resume` continues it.
     Stopped,
-    /// Ended (budget used or space exhausted).
+    /// Ended (budget used, space exhausted or time limit reached).
     Finished,
     /// A file of the run cannot be read or is invalid: the reason.
     Damaged(String),

@@ -134,6 +134,10 @@ pub enum RunError {
     /// Another process writes the run.
     #[error(transparent)]
     Locked(#[from] LockError),
+    /// A new run's configuration is invalid, or cannot be searched (it selects on the test
+    /// split).
+    #[error("invalid run configuration: {0}")]
+    Config(FieldError),
     /// A new run would overwrite an existing one.
     #[error("{0} already exists and is not empty; choose another --name or --out, or continue it with `radact resume {0}`")]
     Exists(PathBuf),
@@ -208,9 +212,11 @@ impl RunView {
 }
 
 impl RunConfig {
-    /// Checks a configuration read from a run exactly like a space file, plus its own fields.
+    /// Checks a configuration read from a run like a space file, plus its own fields. A run
+    /// whose space selects on the test split (made before that was refused) passes, so that
+    /// it can still be viewed and exported; [`Run`] refuses to continue it.
     pub fn check(&self) -> Result<(), FieldError> {
-        self.space.validate()?;
+        self.space.validate_settings()?;
         if self.evaluations == 0 {
             return Err(FieldError::new(
                 "evaluations",
@@ -242,6 +248,10 @@ impl Run {
     /// Creates a new run directory (which must not exist or be empty) and takes it for
     /// `command` (`radact search`, `radact-gui` …).
     pub fn create(dir: &Path, config: RunConfig, command: &str) -> Result<Run, RunError> {
+        config
+            .check()
+            .and_then(|()| config.space.check_searchable())
+            .map_err(RunError::Config)?;
         let occupied = |dir: &Path| -> Result<bool, RunError> {
             Ok(dir.exists()
                 && fs::read_dir(dir)
@@ -267,10 +277,26 @@ impl Run {
     }
 
     /// Opens an existing run for writing, for `command`: takes its lock (or says who holds
-    /// it) and drops a torn last journal line left by a killed process.
+    /// it) and drops a torn last journal line left by a killed process. A run whose space
+    /// selects on the test split (made before that was refused) is not continued: the error
+    /// points at its objectives.
     pub fn open(dir: &Path, command: &str) -> Result<Run, RunError> {
         // Validate before locking: a damaged run is reported as such, not as busy.
-        RunView::open(dir)?;
+        let view = RunView::open(dir)?;
+        if let Err(FieldError { field, message }) = view.config.space.check_searchable() {
+            let path = dir.join(CONFIG);
+            let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+            let (line, column) = crate::search::space::locate(&text, field);
+            return Err(RunError::Invalid {
+                path,
+                line,
+                column,
+                message: format!(
+                    "{message}. This run can still be inspected and exported, not continued; \
+                     start a new search instead"
+                ),
+            });
+        }
         let lock = RunLock::acquire(dir, command)?;
         Run::open_locked(dir, lock)
     }

@@ -61,8 +61,12 @@ pub struct EngineState {
     pub idle_batches: usize,
     /// The best candidate so far: id and main score (larger is better).
     pub best: Option<(u64, f64)>,
-    /// Set when the loop ended for good (budget or exhaustion).
+    /// Set when the loop ended for good (budget, exhaustion or time limit).
     pub finished: Option<StopReason>,
+    /// Wall-clock seconds the search loop has run, over all sessions up to the last checkpoint
+    /// (what a time limit counts; 0 in checkpoints written before it was kept).
+    #[serde(default)]
+    pub elapsed_s: f64,
 }
 
 impl EngineState {
@@ -78,6 +82,7 @@ impl EngineState {
             idle_batches: 0,
             best: None,
             finished: None,
+            elapsed_s: 0.0,
         }
     }
 }
@@ -107,6 +112,12 @@ impl EngineState {
                     "{} baselines proposed but the space has {baselines}",
                     self.baselines_done
                 ),
+            ));
+        }
+        if !(self.elapsed_s.is_finite() && self.elapsed_s >= 0.0) {
+            return Err(FieldError::new(
+                "elapsed_s",
+                format!("elapsed time {} s is not a duration", self.elapsed_s),
             ));
         }
         if let Some((id, score)) = self.best {
@@ -278,6 +289,13 @@ impl Engine {
             seed: self.seed,
             threads: self.workers.threads(),
         });
+        // The time limit counts the time of earlier sessions (kept in the checkpoint) and this
+        // one's; a batch in flight when it passes finishes.
+        let session = Instant::now();
+        let spent_before = self.state.elapsed_s;
+        let limit = self.space.max_time.map(|t| t.seconds());
+        let elapsed = move || spent_before + session.elapsed().as_secs_f64();
+        let out_of_time = move || limit.is_some_and(|l| elapsed() >= l);
         let reason = loop {
             if let Some(reason) = self.state.finished {
                 break reason;
@@ -288,6 +306,12 @@ impl Engine {
             }
             if self.stop.load(Ordering::SeqCst) {
                 break StopReason::Interrupted;
+            }
+            if out_of_time() {
+                self.state.finished = Some(StopReason::TimeLimit);
+                self.state.elapsed_s = elapsed();
+                recorder.checkpoint(&self.state, &self.hall_of_fame())?;
+                continue;
             }
             let trained_before = self.state.trained;
             let proposed = self.batch(recorder, on_event)?;
@@ -301,7 +325,10 @@ impl Engine {
                 self.state.finished = Some(StopReason::Exhausted);
             } else if self.state.trained >= self.evaluations {
                 self.state.finished = Some(StopReason::Budget);
+            } else if out_of_time() {
+                self.state.finished = Some(StopReason::TimeLimit);
             }
+            self.state.elapsed_s = elapsed();
             recorder.checkpoint(&self.state, &self.hall_of_fame())?;
             on_event(Event::Checkpoint {
                 trained: self.state.trained,

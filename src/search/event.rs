@@ -16,6 +16,20 @@ pub enum StopReason {
     /// The algorithm has nothing left to propose (an exhausted enumeration, or a space where
     /// almost every proposal is a duplicate or rejected).
     Exhausted,
+    /// The time limit (`max_time`, `--max-time`) was reached.
+    TimeLimit,
+}
+
+impl StopReason {
+    /// Why the run stopped, in words (`budget used`, `time limit reached`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::Budget => "budget used",
+            StopReason::Interrupted => "interrupted",
+            StopReason::Exhausted => "space exhausted",
+            StopReason::TimeLimit => "time limit reached",
+        }
+    }
 }
 
 /// A report from a running search.

@@ -1,14 +1,54 @@
 //! The final check of a run: its best candidates trained again on new seeds, next to baselines
-//! trained on the same seeds, compared by median test accuracy and a paired sign test.
+//! trained on the same seeds, compared by median test accuracy and a paired sign test, and a
+//! [`Verdict`] per candidate: better only when it beats every baseline with a Holm-adjusted
+//! p-value below [`CHECK_ALPHA`].
 
 use super::hall_of_fame::HallOfFame;
 use super::space::FieldError;
 use super::space::SearchSpace;
-use super::stats::{sign_test, SignTest};
+use super::stats::{holm, seeds_to_reach, sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
 use crate::train::{median, Evaluation, TrainError, Trainer, Workers};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Fewest check seeds a final check should have, whatever the number of baselines: with fewer,
+/// a sign test calls a candidate better only if it wins on (nearly) every seed.
+pub const MIN_CHECK_SEEDS: usize = 8;
+
+/// The significance level of the final check's verdict (after Holm's correction).
+pub const CHECK_ALPHA: f64 = 0.05;
+
+/// Check seeds needed against `baselines` baselines: at least [`MIN_CHECK_SEEDS`], and enough
+/// that a candidate winning on every seed reaches a Holm-adjusted p-value below [`CHECK_ALPHA`]
+/// against each ([`seeds_to_reach`]).
+pub fn seeds_needed(baselines: usize) -> usize {
+    MIN_CHECK_SEEDS.max(seeds_to_reach(baselines, CHECK_ALPHA))
+}
+
+/// Why a final check with `seeds` seeds and `baselines` baselines gives a weak verdict, if it
+/// does: `None` when it has [`seeds_needed`] seeds (or no baselines).
+pub fn seeds_warning(seeds: usize, baselines: usize) -> Option<String> {
+    let needed = seeds_needed(baselines);
+    if baselines == 0 || seeds >= needed {
+        return None;
+    }
+    let reach = seeds_to_reach(baselines, CHECK_ALPHA);
+    Some(if seeds < reach {
+        format!(
+            "with {seeds} check seeds no candidate can be called better than {baselines} \
+             baseline{}, even one that wins on every seed (the Holm-adjusted sign test needs at \
+             least {reach}); use at least {needed}",
+            if baselines == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "only {seeds} check seeds: a candidate is called better only if it wins on nearly \
+             every seed; use at least {needed}"
+        )
+    })
+}
 
 /// One candidate (or baseline) retrained on the check seeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,25 +144,173 @@ pub fn final_check(
         .into_iter()
         .collect::<Result<Vec<Checked>, TrainError>>()?;
     let candidates: Vec<Checked> = checked.split_off(n_baselines);
-    let baselines = checked;
-    let candidates = candidates
-        .into_iter()
-        .map(|mut c| {
-            c.against = baselines
+    Ok(FinalReport::new(cfg.seeds.clone(), checked, candidates))
+}
+
+/// A candidate against one baseline, within a [`Verdict`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The baseline's name (`gelu`), or its formula when it is not a standard one.
+    pub baseline: String,
+    /// The paired sign test of the candidate against it.
+    pub test: SignTest,
+    /// Its p-value after Holm's correction over all the baselines.
+    pub adjusted_p: f64,
+}
+
+impl Comparison {
+    /// Whether the candidate is better than this baseline: more wins than losses and an
+    /// adjusted p-value below [`CHECK_ALPHA`].
+    pub fn better(&self) -> bool {
+        self.test.wins > self.test.losses && self.adjusted_p < CHECK_ALPHA
+    }
+}
+
+/// What the final check concludes about one candidate: better than the baselines only if it
+/// beats every one of them (each paired sign test two-sided, the p-values Holm-corrected over
+/// the baselines, so that the chance of wrongly calling it better than any is at most
+/// [`CHECK_ALPHA`]). Its `Display` is the one line that `radact inspect`, the end of a search
+/// and the desktop app show.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The candidate's run id.
+    pub id: Option<u64>,
+    /// Its forward formula.
+    pub formula: String,
+    /// One comparison per baseline, in the report's order.
+    pub comparisons: Vec<Comparison>,
+}
+
+impl Verdict {
+    /// Whether the candidate beats every baseline (false without baselines).
+    pub fn better(&self) -> bool {
+        !self.comparisons.is_empty() && self.comparisons.iter().all(Comparison::better)
+    }
+}
+
+/// Most baselines a verdict line names (the others are counted).
+const NAMED_IN_VERDICT: usize = 3;
+
+/// A p-value for a verdict line, rounded up to 3 decimals so that `p ≤ shown` holds.
+fn show_p(p: f64) -> String {
+    format!("{:.3}", (p * 1000.0).ceil() / 1000.0)
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let who = self.id.map_or(self.formula.clone(), |id| format!("#{id}"));
+        let m = self.comparisons.len();
+        if m == 0 {
+            return write!(f, "{who}: no baseline to compare with");
+        }
+        if self.better() {
+            let worst = self
+                .comparisons
                 .iter()
-                .map(|b| sign_test(&c.test_accuracy, &b.test_accuracy))
-                .collect();
-            c
+                .map(|c| c.adjusted_p)
+                .fold(0.0, f64::max);
+            let all = if m == 1 {
+                format!("beats {}", self.comparisons[0].baseline)
+            } else {
+                format!("beats all {m} baselines")
+            };
+            return write!(f, "{who} {all} (Holm-adjusted p ≤ {})", show_p(worst));
+        }
+        // The baselines it does not beat, the clearest (largest p) first; the table above the
+        // verdicts has every test.
+        let mut not: Vec<&Comparison> = self.comparisons.iter().filter(|c| !c.better()).collect();
+        not.sort_by(|a, b| b.adjusted_p.total_cmp(&a.adjusted_p));
+        let named: Vec<String> = not
+            .iter()
+            .take(NAMED_IN_VERDICT)
+            .enumerate()
+            .map(|(i, c)| {
+                let worse = c.test.losses > c.test.wins && c.adjusted_p < CHECK_ALPHA;
+                format!(
+                    "{} ({}p = {}{})",
+                    c.baseline,
+                    if i == 0 { "Holm-adjusted " } else { "" },
+                    show_p(c.adjusted_p),
+                    if worse { ", significantly worse" } else { "" }
+                )
+            })
+            .collect();
+        write!(f, "{who} is not better than {}", named.join(", "))?;
+        if not.len() > named.len() {
+            write!(f, " and {} more", not.len() - named.len())?;
+        }
+        if m > 1 {
+            write!(f, "; better than {} of {m} baselines", m - not.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// The name of a baseline row: the standard baseline's name when its formula is one
+/// (`relu(x)` is `relu`), else the formula.
+fn baseline_name(formula: &str) -> String {
+    crate::train::BASELINES
+        .iter()
+        .find(|b| {
+            b.formula == formula
+                || crate::expr::parse(b.formula).is_ok_and(|g| g.to_string() == formula)
         })
-        .collect();
-    Ok(FinalReport {
-        seeds: cfg.seeds.clone(),
-        baselines,
-        candidates,
-    })
+        .map_or_else(|| formula.to_string(), |b| b.name.to_string())
 }
 
 impl FinalReport {
+    /// The report of baselines and candidates trained on `seeds`: each candidate's paired sign
+    /// test against each baseline ([`Checked::against`]) is computed here.
+    pub fn new(seeds: Vec<u64>, baselines: Vec<Checked>, candidates: Vec<Checked>) -> FinalReport {
+        let candidates = candidates
+            .into_iter()
+            .map(|mut c| {
+                c.against = baselines
+                    .iter()
+                    .map(|b| sign_test(&c.test_accuracy, &b.test_accuracy))
+                    .collect();
+                c
+            })
+            .collect();
+        FinalReport {
+            seeds,
+            baselines,
+            candidates,
+        }
+    }
+
+    /// The verdict on each candidate, in the order of [`FinalReport::candidates`].
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        self.candidates
+            .iter()
+            .map(|c| {
+                let p: Vec<f64> = c.against.iter().map(|t| t.p_value).collect();
+                let comparisons = self
+                    .baselines
+                    .iter()
+                    .zip(&c.against)
+                    .zip(holm(&p))
+                    .map(|((b, test), adjusted_p)| Comparison {
+                        baseline: baseline_name(&b.formula),
+                        test: *test,
+                        adjusted_p,
+                    })
+                    .collect();
+                Verdict {
+                    id: c.id,
+                    formula: c.formula.clone(),
+                    comparisons,
+                }
+            })
+            .collect()
+    }
+
+    /// Why this report's verdicts are weak, if they are: too few seeds for its baselines
+    /// ([`seeds_warning`]).
+    pub fn seeds_warning(&self) -> Option<String> {
+        seeds_warning(self.seeds.len(), self.baselines.len())
+    }
+
     /// Checks a report read from a run: one accuracy per seed and one test per baseline in
     /// every row. On error, the field and what is wrong.
     pub fn check(&self) -> Result<(), FieldError> {
@@ -191,6 +379,145 @@ impl FinalReport {
                 tests.join("; ")
             ));
         }
+        if !self.candidates.is_empty() {
+            out.push_str(&format!(
+                "Verdict (better = beats every baseline, paired sign test, Holm-adjusted p < {CHECK_ALPHA}):\n"
+            ));
+            for v in self.verdicts() {
+                out.push_str(&format!("  {v}\n"));
+            }
+        }
+        if let Some(warning) = self.seeds_warning() {
+            out.push_str(&format!("  warning: {warning}\n"));
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row of `formula` with these accuracies.
+    fn row(id: Option<u64>, formula: &str, accuracy: &[f64]) -> Checked {
+        Checked {
+            id,
+            formula: formula.to_string(),
+            backward: BackwardMode::Exact,
+            test_accuracy: accuracy.to_vec(),
+            median_test_accuracy: median(accuracy),
+            against: Vec::new(),
+        }
+    }
+
+    /// Hand-made accuracies on 10 seeds: relu and gelu, and candidates that beat both on every
+    /// seed, beat relu but lose 3 seeds to gelu, and lose to both everywhere.
+    fn report() -> FinalReport {
+        let seeds: Vec<u64> = (100..110).collect();
+        let relu = [0.80; 10];
+        let gelu = [0.81, 0.81, 0.81, 0.81, 0.81, 0.81, 0.81, 0.90, 0.90, 0.90];
+        let strong = [0.95; 10];
+        let mut mixed = [0.85; 10];
+        mixed[0] = 0.81; // a tie with gelu
+        let weak = [0.70; 10];
+        FinalReport::new(
+            seeds,
+            vec![row(None, "relu(x)", &relu), row(None, "gelu(x)", &gelu)],
+            vec![
+                row(Some(12), "x * tanh(x)", &strong),
+                row(Some(7), "threshold(x, 0.05)", &mixed),
+                row(Some(3), "tanh(x)", &weak),
+            ],
+        )
+    }
+
+    #[test]
+    fn a_candidate_is_better_only_if_it_beats_every_baseline_after_holm() {
+        let r = report();
+        assert!(r.check().is_ok());
+        let v = r.verdicts();
+        // 10 of 10 against both: p = 2/1024 each, Holm x2 then x1 -> 0.0039 both.
+        assert!(v[0].better());
+        assert_eq!(v[0].comparisons[0].baseline, "relu");
+        assert!((v[0].comparisons[0].adjusted_p - 4.0 / 1024.0).abs() < 1e-12);
+        assert_eq!(
+            v[0].to_string(),
+            "#12 beats all 2 baselines (Holm-adjusted p ≤ 0.004)"
+        );
+        // Against gelu: 6 wins, 3 losses, 1 tie: p = 2 * (1 + 9 + 36 + 84) / 512 = 0.508.
+        let t = v[1].comparisons[1].test;
+        assert_eq!((t.wins, t.losses, t.ties), (6, 3, 1));
+        assert!(!v[1].better() && v[1].comparisons[0].better());
+        assert_eq!(
+            v[1].to_string(),
+            "#7 is not better than gelu (Holm-adjusted p = 0.508); better than 1 of 2 baselines"
+        );
+        // Losing everywhere is reported as worse.
+        assert!(v[2].to_string().starts_with(
+            "#3 is not better than relu (Holm-adjusted p = 0.004, significantly worse), gelu (p = "
+        ));
+        let table = r.table();
+        assert!(table.contains("Verdict (") && table.contains("  #12 beats all 2 baselines"));
+        assert!(r.seeds_warning().is_none(), "10 seeds, 2 baselines");
+    }
+
+    #[test]
+    fn too_few_seeds_are_reported_and_cannot_give_a_better_verdict() {
+        let keep = |c: &Checked| row(c.id, &c.formula, &c.test_accuracy[..5]);
+        let full = report();
+        let r = FinalReport::new(
+            full.seeds[..5].to_vec(),
+            full.baselines.iter().map(keep).collect(),
+            full.candidates.iter().map(keep).collect(),
+        );
+        let v = r.verdicts();
+        // 5 of 5 wins: p = 2/32 = 0.0625 before any correction.
+        assert!(!v[0].better(), "{}", v[0]);
+        let warning = r.seeds_warning().unwrap();
+        assert!(warning.contains("with 5 check seeds"), "{warning}");
+        assert!(r.table().contains(&format!("warning: {warning}")));
+    }
+
+    #[test]
+    fn a_single_baseline_and_no_baseline_read_naturally() {
+        let mut r = report();
+        r = FinalReport::new(r.seeds, r.baselines[..1].to_vec(), r.candidates);
+        assert_eq!(
+            r.verdicts()[0].to_string(),
+            "#12 beats relu (Holm-adjusted p ≤ 0.002)"
+        );
+        let r = FinalReport::new(r.seeds, Vec::new(), r.candidates);
+        assert_eq!(
+            r.verdicts()[0].to_string(),
+            "#12: no baseline to compare with"
+        );
+        assert_eq!(baseline_name("x * 2"), "x * 2");
+        // Against many baselines the line names the three clearest and counts the rest.
+        let test = |wins, losses| SignTest {
+            wins,
+            losses,
+            ties: 0,
+            p_value: 0.5,
+        };
+        let comparisons = ["relu", "swish", "gelu", "elu", "tanh"]
+            .iter()
+            .zip([0.2, 1.0, 0.01, 0.6, 0.3])
+            .map(|(name, adjusted_p)| Comparison {
+                baseline: name.to_string(),
+                test: test(6, 4),
+                adjusted_p,
+            })
+            .collect();
+        let v = Verdict {
+            id: Some(9),
+            formula: "x".into(),
+            comparisons,
+        };
+        assert_eq!(
+            v.to_string(),
+            "#9 is not better than swish (Holm-adjusted p = 1.000), elu (p = 0.600), tanh (p = 0.300) \
+             and 1 more; better than 1 of 5 baselines"
+        );
+        assert_eq!(baseline_name("swish(x)"), "swish");
     }
 }

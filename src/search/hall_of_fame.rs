@@ -1,5 +1,11 @@
-//! [`HallOfFame`]: the best trained candidates of a run by the main objective, and the Pareto
-//! front over all objectives.
+//! [`HallOfFame`]: the best trained candidates of a run by the main objective, one entry per
+//! idea, and the Pareto front over all objectives.
+//!
+//! An idea is a structure: candidates whose forward and backward formulas differ only in their
+//! constants ([`structure_key`]: `threshold(x, 0.0487)` and `threshold(x, 0.0544)` with the same
+//! backward) are variants of one entry, which shows the best of them and how many there were,
+//! so that a run's top entries are distinct ideas rather than copies of one with other
+//! constants. The Pareto front lists single candidates.
 
 use super::objective::scores;
 use super::pareto::dominates;
@@ -9,6 +15,7 @@ use super::space::Objective;
 use crate::grad::BackwardMode;
 use crate::train::Summary;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One candidate in the hall of fame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +32,39 @@ pub struct Entry {
     pub values: Vec<f64>,
     /// Scores over the search seeds.
     pub summary: Summary,
+    /// Candidates of this structure trained so far, this one included (its variants: the same
+    /// forward and backward up to constants). Always 1 on the Pareto front; 1 in hall-of-fame
+    /// files written before variants were counted.
+    #[serde(default = "one")]
+    pub variants: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// The grouping key of a record: the structures ([`crate::expr::structure`]) of its forward and
+/// of its derived backward formula, constants erased. A formula that does not parse (a
+/// hand-edited journal) is its own structure.
+pub fn structure_key(formula: &str, backward_formula: &str) -> String {
+    let erase = |f: &str| {
+        crate::expr::parse(f).map_or_else(|_| f.to_string(), |g| crate::expr::structure(&g))
+    };
+    format!("{} | {}", erase(formula), erase(backward_formula))
+}
+
+/// What the live hall of fame knows about one structure: its best member (id and main score)
+/// and how many were trained.
+#[derive(Clone, Debug)]
+struct Group {
+    best: (u64, f64),
+    count: usize,
+}
+
+/// Whether `a` (id, main score) ranks before `b`: a higher score, or an equal one and an
+/// earlier id.
+fn ranks_before(a: (u64, f64), b: (u64, f64)) -> bool {
+    a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)).is_gt()
 }
 
 /// The best candidates of a run.
@@ -45,6 +85,10 @@ pub struct HallOfFame {
 pub(crate) struct LiveHallOfFame {
     hall: HallOfFame,
     size: usize,
+    /// Every structure seen, by [`structure_key`].
+    groups: HashMap<String, Group>,
+    /// The structure key of each entry of `hall.top`, in the same order.
+    top_keys: Vec<String>,
 }
 
 impl LiveHallOfFame {
@@ -56,6 +100,8 @@ impl LiveHallOfFame {
                 ..HallOfFame::default()
             },
             size,
+            groups: HashMap::new(),
+            top_keys: Vec::new(),
         }
     }
 
@@ -80,13 +126,14 @@ impl LiveHallOfFame {
         else {
             return;
         };
-        let entry = Entry {
+        let mut entry = Entry {
             id: r.id,
             formula: r.formula.clone(),
             backward: r.backward.clone(),
             backward_formula: r.backward_formula.clone(),
             values,
             summary: evaluation.summary.clone(),
+            variants: 1,
         };
         let point = scores(objectives, &entry.values);
         // Best first by the main objective; among equals, earlier ids, then earlier records.
@@ -96,10 +143,39 @@ impl LiveHallOfFame {
                 point[0].total_cmp(&main).then(e.id.cmp(&entry.id)).is_le()
             })
         };
-        if self.hall.top.len() < self.size || position(&self.hall.top) < self.hall.top.len() {
-            let at = position(&self.hall.top);
-            self.hall.top.insert(at, entry.clone());
-            self.hall.top.truncate(self.size);
+        // The top entries: one per structure, its best member.
+        let key = structure_key(&r.formula, &r.backward_formula);
+        let in_top = self.top_keys.iter().position(|k| *k == key);
+        let group = self.groups.entry(key.clone()).or_insert(Group {
+            best: (r.id, point[0]),
+            count: 0,
+        });
+        group.count += 1;
+        let count = group.count;
+        if count > 1 && !ranks_before((r.id, point[0]), group.best) {
+            // A variant no better than the structure's best: only the count changes.
+            if let Some(i) = in_top {
+                self.hall.top[i].variants = count;
+            }
+        } else {
+            group.best = (r.id, point[0]);
+            if let Some(i) = in_top {
+                self.hall.top.remove(i);
+                self.top_keys.remove(i);
+            }
+            if self.hall.top.len() < self.size || position(&self.hall.top) < self.hall.top.len() {
+                let at = position(&self.hall.top);
+                self.hall.top.insert(
+                    at,
+                    Entry {
+                        variants: count,
+                        ..entry.clone()
+                    },
+                );
+                self.top_keys.insert(at, key);
+                self.hall.top.truncate(self.size);
+                self.top_keys.truncate(self.size);
+            }
         }
         // The Pareto front: a point no member dominates enters and drops the members it
         // dominates (dominance is transitive, so a point dominated by a dropped member is
@@ -113,6 +189,7 @@ impl LiveHallOfFame {
         }
         front.retain(|e| !dominates(&point, &scores(objectives, &e.values)));
         let at = position(front);
+        entry.variants = 1;
         front.insert(at, entry);
     }
 }
@@ -144,6 +221,12 @@ impl HallOfFame {
             ));
         }
         for e in self.top.iter().chain(&self.pareto) {
+            if e.variants == 0 {
+                return Err(FieldError::new(
+                    "variants",
+                    format!("entry #{} counts 0 variants (at least itself)", e.id),
+                ));
+            }
             if e.values.len() != objectives.len() {
                 return Err(FieldError::new(
                     "values",
@@ -164,8 +247,8 @@ impl HallOfFame {
         self.top.first()
     }
 
-    /// A plain-text table: the top entries with their objective values and median test
-    /// accuracy, then the Pareto front when there are several objectives.
+    /// A plain-text table: the top entries with their objective values, median test accuracy
+    /// and number of variants, then the Pareto front when there are several objectives.
     pub fn table(&self) -> String {
         let names: Vec<String> = self.objectives.iter().map(|o| o.to_string()).collect();
         let mut out = format!("Hall of fame ({}, test accuracy):\n", names.join(", "));
@@ -173,8 +256,13 @@ impl HallOfFame {
             let test = e.summary.metrics.as_ref().map_or("-".to_string(), |m| {
                 format!("{:.4}", m.test_accuracy.median)
             });
+            let variants = if e.variants > 1 {
+                format!("  ({} variants)", e.variants)
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "{}  {test}  {} [{}]\n",
+                "{}  {test}  {} [{}]{variants}\n",
                 row_head(e),
                 e.formula,
                 e.backward
@@ -210,7 +298,15 @@ mod tests {
     use crate::train::{Evaluation, Summary};
     use proptest::prelude::*;
 
+    /// A record of candidate `id`, a structure of its own (`x * x * ... + id`), trained or
+    /// failed, with objective values `values`.
     fn record(id: u64, trained: bool, values: Option<Vec<f64>>) -> Record {
+        let formula = format!("x{} + {id}", " * x".repeat(id as usize));
+        record_of(&formula, id, trained, values)
+    }
+
+    /// A record of `formula` (exact backward) as candidate `id`.
+    fn record_of(formula: &str, id: u64, trained: bool, values: Option<Vec<f64>>) -> Record {
         let evaluation = Evaluation {
             summary: Summary::of(&[], 0.0),
             seeds: Vec::new(),
@@ -218,7 +314,7 @@ mod tests {
         Record {
             id,
             batch: 0,
-            formula: format!("x + {id}"),
+            formula: formula.to_string(),
             backward: BackwardMode::Exact,
             backward_formula: "1".into(),
             origin: Origin::Random,
@@ -237,34 +333,56 @@ mod tests {
         }
     }
 
-    /// The hall of fame as it was computed before it was kept up to date per record: all
-    /// entries at once, sorted, and the first front of a full non-dominated sort.
+    /// The hall of fame computed from all records at once, without the live version's
+    /// bookkeeping: the entries grouped by structure, each group's best member (by main
+    /// objective, then id, then arrival) with the group's size, sorted the same way; and the
+    /// first front of a full non-dominated sort of all entries.
     fn rebuilt(objectives: &[Objective], size: usize, records: &[Record]) -> HallOfFame {
-        let entries: Vec<Entry> = records
+        let entries: Vec<(String, Entry)> = records
             .iter()
             .filter(|r| r.is_trained())
             .filter_map(|r| {
                 let values = r.objectives.clone()?;
-                (values.len() == objectives.len()).then(|| Entry {
-                    id: r.id,
-                    formula: r.formula.clone(),
-                    backward: r.backward.clone(),
-                    backward_formula: r.backward_formula.clone(),
-                    values,
-                    summary: Summary::of(&[], 0.0),
+                (values.len() == objectives.len()).then(|| {
+                    let key = structure_key(&r.formula, &r.backward_formula);
+                    let entry = Entry {
+                        id: r.id,
+                        formula: r.formula.clone(),
+                        backward: r.backward.clone(),
+                        backward_formula: r.backward_formula.clone(),
+                        values,
+                        summary: Summary::of(&[], 0.0),
+                        variants: 1,
+                    };
+                    (key, entry)
                 })
             })
             .collect();
         let score = |e: &Entry| scores(objectives, &e.values);
+        // Stable sorts keep arrival order among equals.
         let by_main =
             |a: &Entry, b: &Entry| score(b)[0].total_cmp(&score(a)[0]).then(a.id.cmp(&b.id));
-        let mut top = entries.clone();
-        top.sort_by(by_main);
+        let mut sorted: Vec<(String, Entry)> = entries.clone();
+        sorted.sort_by(|a, b| by_main(&a.1, &b.1));
+        let mut top: Vec<Entry> = Vec::new();
+        for (key, e) in &sorted {
+            if sorted.iter().find(|(k, _)| k == key).map(|(_, b)| b) == Some(e)
+                && !top
+                    .iter()
+                    .any(|t| structure_key(&t.formula, &t.backward_formula) == *key)
+            {
+                let variants = entries.iter().filter(|(k, _)| k == key).count();
+                top.push(Entry {
+                    variants,
+                    ..e.clone()
+                });
+            }
+        }
         top.truncate(size);
-        let points: Vec<Vec<f64>> = entries.iter().map(score).collect();
+        let points: Vec<Vec<f64>> = entries.iter().map(|(_, e)| score(e)).collect();
         let mut pareto: Vec<Entry> = fronts(&points)
             .first()
-            .map(|f| f.iter().map(|&i| entries[i].clone()).collect())
+            .map(|f| f.iter().map(|&i| entries[i].1.clone()).collect())
             .unwrap_or_default();
         pareto.sort_by(by_main);
         HallOfFame {
@@ -282,16 +400,20 @@ mod tests {
         fn the_live_hall_of_fame_equals_the_rebuilt_one(
             size in 0usize..6,
             draws in proptest::collection::vec(
-                (0u64..8, any::<bool>(), proptest::collection::vec(0u8..4, 1..4)),
+                (0u64..8, any::<bool>(), proptest::collection::vec(0u8..4, 1..4), 0usize..3),
                 0..60,
             ),
         ) {
             let objectives = [Objective::ValidationAccuracy, Objective::Cost, Objective::Sparsity];
+            // Three structures; each record's constant is its id, so that a structure's
+            // members are variants of each other.
+            let structures = ["x + {}", "tanh(x) * {}", "threshold(x, {})"];
             let records: Vec<Record> = draws
                 .into_iter()
-                .map(|(id, trained, levels)| {
+                .map(|(id, trained, levels, s)| {
                     let values = levels.into_iter().map(|l| f64::from(l) / 4.0).collect();
-                    record(id, trained || id % 3 != 0, Some(values))
+                    let formula = structures[s].replace("{}", &(id + 1).to_string());
+                    record_of(&formula, id, trained || id % 3 != 0, Some(values))
                 })
                 .collect();
             let expected = rebuilt(&objectives, size, &records);
@@ -304,10 +426,11 @@ mod tests {
     #[test]
     fn equal_entries_keep_the_order_they_came_in() {
         let objectives = [Objective::ValidationAccuracy, Objective::Cost];
+        // Three structures (equal entries of one structure would be variants of one entry).
         let records = [
-            record(1, true, Some(vec![0.5, 0.25])),
-            record(1, true, Some(vec![0.5, 0.75])),
-            record(0, true, Some(vec![0.5, 0.5])),
+            record_of("tanh(x)", 1, true, Some(vec![0.5, 0.25])),
+            record_of("relu(x)", 1, true, Some(vec![0.5, 0.75])),
+            record_of("x", 0, true, Some(vec![0.5, 0.5])),
         ];
         let hall = HallOfFame::build(&objectives, 5, &records);
         let costs: Vec<f64> = hall.top.iter().map(|e| e.values[1]).collect();
@@ -330,5 +453,55 @@ mod tests {
         assert_eq!(ids, [5, 4]);
         assert_eq!(live.hall().pareto.len(), 1, "one objective: the best alone");
         assert_eq!(live.hall().best().map(|e| e.id), Some(5));
+    }
+
+    #[test]
+    fn variants_that_differ_only_in_constants_are_one_entry() {
+        let objectives = [Objective::ValidationAccuracy];
+        let records = [
+            record_of("threshold(x, 0.0487)", 1, true, Some(vec![0.97])),
+            record_of("relu(x)", 2, true, Some(vec![0.96])),
+            record_of("threshold(x, 0.0544)", 3, true, Some(vec![0.98])),
+            record_of("x + 0.5", 4, true, Some(vec![0.5])),
+            record_of("threshold(x, 0.0458)", 5, true, Some(vec![0.975])),
+        ];
+        let hall = HallOfFame::build(&objectives, 5, &records);
+        let rows: Vec<(u64, usize)> = hall.top.iter().map(|e| (e.id, e.variants)).collect();
+        assert_eq!(rows, [(3, 3), (2, 1), (4, 1)]);
+        assert_eq!(hall.top[0].formula, "threshold(x, 0.0544)");
+        assert!(hall
+            .table()
+            .contains("threshold(x, 0.0544) [exact]  (3 variants)"));
+        // The first two thresholds: one entry with 2 variants.
+        let two = HallOfFame::build(&objectives, 5, &[records[0].clone(), records[2].clone()]);
+        assert_eq!(two.top.len(), 1);
+        assert_eq!((two.top[0].id, two.top[0].variants), (3, 2));
+        // Another backward is another structure.
+        let mut other = records[0].clone();
+        other.id = 6;
+        other.backward_formula = "heaviside(x - 0.0487)".into();
+        let hall = HallOfFame::build(&objectives, 5, &[records[2].clone(), other]);
+        assert_eq!(hall.top.len(), 2);
+        // A group whose best left the top counts its variants when a better one comes back.
+        let mut live = LiveHallOfFame::new(&objectives, 1);
+        live.add(&record_of("tanh(x) * 2", 1, true, Some(vec![0.5])));
+        live.add(&record_of("relu(x)", 2, true, Some(vec![0.8])));
+        live.add(&record_of("tanh(x) * 3", 3, true, Some(vec![0.4])));
+        live.add(&record_of("tanh(x) * 4", 4, true, Some(vec![0.9])));
+        let top: Vec<(u64, usize)> = live.hall().top.iter().map(|e| (e.id, e.variants)).collect();
+        assert_eq!(top, [(4, 3)]);
+    }
+
+    #[test]
+    fn hall_of_fame_files_without_variants_still_load() {
+        let objectives = [Objective::ValidationAccuracy];
+        let hall = HallOfFame::build(&objectives, 2, &[record(1, true, Some(vec![0.9]))]);
+        let text = ron::ser::to_string(&hall).unwrap();
+        assert!(text.contains("variants:1"), "{text}");
+        let old = text.replace(",variants:1", "");
+        assert_ne!(old, text);
+        let read: HallOfFame = ron::from_str(&old).unwrap();
+        assert_eq!(read, hall);
+        assert!(read.check(&objectives).is_ok());
     }
 }

@@ -126,7 +126,10 @@ pub enum Objective {
     ValidationAccuracy,
     /// Median validation loss (minimise).
     ValidationLoss,
-    /// Median test accuracy (maximise; selecting on the test set overfits it: prefer validation).
+    /// Median test accuracy: reported (tables, plots, the final check), never searched on. A
+    /// space that lists it among its objectives is refused ([`SearchSpace::check_searchable`]):
+    /// selecting on the test split would make the final check's test accuracies a biased
+    /// estimate. The variant stays so that runs made before the refusal can still be read.
     TestAccuracy,
     /// Median share of exact zeros in the hidden activations (maximise).
     Sparsity,
@@ -147,6 +150,11 @@ impl Objective {
         Objective::Robustness,
         Objective::Cost,
     ];
+
+    /// Whether a search may select on it: every objective but `test_accuracy`.
+    pub fn searchable(self) -> bool {
+        self != Objective::TestAccuracy
+    }
 
     /// Whether larger is better.
     pub fn maximise(self) -> bool {
@@ -219,8 +227,82 @@ pub struct FinalCheckConfig {
     pub top: usize,
     /// The seeds to train them (and the baselines) with; distinct from the search seeds.
     pub seeds: Vec<u64>,
-    /// Baseline formulas (exact backward) trained on the same seeds for comparison.
+    /// Baseline formulas (exact backward) trained on the same seeds for comparison. Omitted:
+    /// [`STANDARD_CHECK_BASELINES`]. A candidate is called better only when it beats every one
+    /// of them (paired sign test, Holm-corrected over the baselines).
+    #[serde(default = "standard_check_baselines")]
     pub baselines: Vec<String>,
+}
+
+/// The baselines a final check compares with when its space names none: the activations
+/// practitioners use (sigmoid, a poor hidden activation, is left out). They do not depend on
+/// the space's primitives: the question the check answers is whether a candidate beats what
+/// one would use instead, whatever the search could build.
+pub const STANDARD_CHECK_BASELINES: [&str; 8] = [
+    "relu", "swish", "gelu", "elu", "selu", "tanh", "mish", "softplus",
+];
+
+/// The formulas of [`STANDARD_CHECK_BASELINES`].
+pub fn standard_check_baselines() -> Vec<String> {
+    STANDARD_CHECK_BASELINES
+        .iter()
+        .filter_map(|name| crate::train::baselines::baseline(name))
+        .map(|b| b.formula.to_string())
+        .collect()
+}
+
+impl FinalCheckConfig {
+    /// Why this check's verdict would be weak, if it would: too few seeds for its number of
+    /// baselines ([`super::final_check::seeds_warning`]). Not an error, so that quick checks
+    /// (tests, tries) and runs made before the rule stay usable; the shipped spaces meet it
+    /// (tested), and the CLI prints the warning when a search starts, reports when they show.
+    pub fn seeds_warning(&self) -> Option<String> {
+        if self.top == 0 {
+            return None;
+        }
+        super::final_check::seeds_warning(self.seeds.len(), self.baselines.len())
+    }
+}
+
+/// A wall-clock limit on a search, written as humantime text in space files and run configs
+/// (`"90s"`, `"1h 30m"`, `"2h"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeLimit(pub std::time::Duration);
+
+impl TimeLimit {
+    /// Parses humantime text (`1h`, `30min`, `1h 30m`, `90s`); the limit must be positive.
+    pub fn parse(text: &str) -> Result<TimeLimit, String> {
+        let d = humantime::parse_duration(text.trim()).map_err(|e| {
+            format!("time limit `{text}`: {e} (write it like `90s`, `30min`, `1h`)")
+        })?;
+        if d.is_zero() {
+            return Err(format!("time limit `{text}` must be positive"));
+        }
+        Ok(TimeLimit(d))
+    }
+
+    /// The limit in seconds.
+    pub fn seconds(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+
+impl fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl Serialize for TimeLimit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeLimit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        TimeLimit::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A search space: the building blocks, the task that scores candidates and the algorithm.
@@ -254,6 +336,11 @@ pub struct SearchSpace {
     pub seed_baselines: bool,
     /// Candidates to train (rejected and duplicate candidates do not count).
     pub evaluations: usize,
+    /// Wall-clock limit of the search (`Some("1h")`; `radact search --max-time` sets it): no
+    /// batch is proposed after it, the batch in flight finishes, then the final check runs
+    /// (its time is not counted). A resumed run counts the time its earlier sessions spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time: Option<TimeLimit>,
     /// Candidates proposed and trained together (in parallel); part of what makes a run
     /// reproducible whatever the number of threads.
     pub batch: usize,
@@ -378,8 +465,33 @@ impl SearchSpace {
         self.objectives[0]
     }
 
-    /// Checks ranges and consistency; on error returns the field to point at and the message.
+    /// Checks a space that is to be searched: [`SearchSpace::validate_settings`] and
+    /// [`SearchSpace::check_searchable`]. On error returns the field to point at and the message.
     pub fn validate(&self) -> Result<(), FieldError> {
+        self.validate_settings()?;
+        self.check_searchable()
+    }
+
+    /// Refuses objectives a search must not select on (`test_accuracy`); what a space read from
+    /// an old run may still hold, but no search may start or resume with.
+    pub fn check_searchable(&self) -> Result<(), FieldError> {
+        match self.objectives.iter().find(|o| !o.searchable()) {
+            Some(o) => Err(FieldError::new(
+                "objectives",
+                format!(
+                    "`{o}` cannot be a search objective: selecting on the test split makes the \
+                     final check's test accuracy a biased estimate; use `validation_accuracy` or \
+                     `validation_loss` (test accuracy is still reported in the hall of fame and \
+                     the final check)"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks ranges and consistency, as for a space read from a run: everything but
+    /// [`SearchSpace::check_searchable`]. On error returns the field to point at and the message.
+    pub fn validate_settings(&self) -> Result<(), FieldError> {
         let fail = |field: &'static str, msg: String| Err(FieldError::new(field, msg));
         if self.primitives.values().any(|w| !w.is_finite() || *w < 0.0) {
             return fail(
@@ -501,6 +613,9 @@ impl SearchSpace {
                 ),
             );
         }
+        if self.max_time.is_some_and(|t| t.0.is_zero()) {
+            return fail("max_time", "max_time must be positive".into());
+        }
         if self.batch == 0 || self.batch > 1024 {
             return fail(
                 "batch",
@@ -581,6 +696,44 @@ mod tests {
     }
 
     #[test]
+    fn shipped_final_checks_compare_with_the_standard_baselines_on_enough_seeds() {
+        for (name, _) in SHIPPED_SPACES {
+            let check = SearchSpace::shipped(name).unwrap().final_check;
+            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
+            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
+            assert!(check.seeds.len() >= 8, "{name}");
+            assert_eq!(check.seeds_warning(), None, "{name}");
+        }
+        let mut few = SearchSpace::default_space().final_check;
+        few.seeds.truncate(5);
+        let warning = few.seeds_warning().unwrap();
+        assert!(
+            warning.contains("with 5 check seeds") && warning.contains("at least 9"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn a_space_can_set_a_time_limit() {
+        let text = DEFAULT_SPACE.replacen(
+            "evaluations:",
+            "max_time: Some(\"1h 30m\"),\n    evaluations:",
+            1,
+        );
+        let s = SearchSpace::from_ron(&text, "space.ron").unwrap_or_else(|e| panic!("{e}"));
+        let limit = s.max_time.unwrap();
+        assert_eq!(limit.seconds(), 5400.0);
+        assert_eq!(limit.to_string(), "1h 30m");
+        // Written back as text, read back the same; a space without a limit writes none.
+        let back: SearchSpace = ron::from_str(&ron::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.max_time, Some(limit));
+        assert!(!ron::to_string(&SearchSpace::default_space())
+            .unwrap()
+            .contains("max_time"));
+        assert!(TimeLimit::parse("0s").is_err());
+    }
+
+    #[test]
     fn radical_space_has_only_flat_or_non_differentiable_primitives() {
         let s = SearchSpace::shipped("radical").unwrap();
         for (op, _) in s.weighted_primitives() {
@@ -599,6 +752,15 @@ mod tests {
         assert!(e.contains("pytorch"), "{e}");
     }
 
+    /// The 1-based line of the default space holding `needle`.
+    fn line_of(needle: &str) -> usize {
+        DEFAULT_SPACE
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap()
+            + 1
+    }
+
     fn error_of(edit: impl Fn(&str) -> String) -> String {
         let text = edit(DEFAULT_SPACE);
         assert_ne!(text, DEFAULT_SPACE, "the edit changed nothing");
@@ -615,11 +777,7 @@ mod tests {
             e.contains("unknown primitive `tanhh` (did you mean `tanh`?)"),
             "{e}"
         );
-        let line = DEFAULT_SPACE
-            .lines()
-            .position(|l| l.contains("\"tanh\""))
-            .unwrap()
-            + 1;
+        let line = line_of("\"tanh\"");
         assert!(
             e.starts_with(&format!("space.ron:{line}:")),
             "{e} (expected line {line})"
@@ -630,11 +788,7 @@ mod tests {
         let e = error_of(|t| t.replacen("evaluations:", "evaluationz:", 1));
         assert!(e.contains("evaluationz"), "{e}");
         let e = error_of(|t| t.replacen("batch: 8", "batch: 0", 1));
-        let line = DEFAULT_SPACE
-            .lines()
-            .position(|l| l.contains("batch: 8"))
-            .unwrap()
-            + 1;
+        let line = line_of("batch: 8");
         assert!(
             e.starts_with(&format!("space.ron:{line}:")) && e.contains("batch must be"),
             "{e}"
@@ -657,6 +811,28 @@ mod tests {
         );
         let e = error_of(|t| t.replacen("population: ", "population: 1000000", 1));
         assert!(e.contains("population must be in 2..=100000"), "{e}");
+        let e = error_of(|t| {
+            t.replacen(
+                "objectives: [validation_accuracy",
+                "objectives: [test_accuracy",
+                1,
+            )
+        });
+        let line = line_of("objectives: [");
+        assert!(
+            e.starts_with(&format!("space.ron:{line}:"))
+                && e.contains("`test_accuracy` cannot be a search objective")
+                && e.contains("`validation_accuracy` or `validation_loss`"),
+            "{e}"
+        );
+        let e = error_of(|t| {
+            t.replacen(
+                "evaluations:",
+                "max_time: Some(\"soon\"),\n    evaluations:",
+                1,
+            )
+        });
+        assert!(e.contains("time limit `soon`") && e.contains("1h"), "{e}");
         let e = error_of(|t| format!("{t} trailing"));
         assert!(e.contains("space.ron:"), "{e}");
     }

@@ -26,6 +26,21 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `radact search` on the tiny space into `dir` with `--json` and `extra` arguments; asserts
+/// success and returns standard output (the events).
+pub fn tiny_search(dir: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "search",
+        "--space",
+        TINY,
+        "--out",
+        dir.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
 /// `radact runs --dir ROOT --json`, parsed.
 pub fn runs_json(root: &std::path::Path) -> serde_json::Value {
     let text = ok(&["runs", "--dir", root.to_str().unwrap(), "--json"]);
