@@ -22,7 +22,7 @@ pub const CHECK_ALPHA: f64 = 0.05;
 
 /// Check seeds needed against `baselines` baselines: at least [`MIN_CHECK_SEEDS`], and enough
 /// that a candidate winning on every seed reaches a Holm-adjusted p-value below [`CHECK_ALPHA`]
-/// against each ([`seeds_to_reach`]).
+/// against each (`stats::seeds_to_reach`).
 pub fn seeds_needed(baselines: usize) -> usize {
     MIN_CHECK_SEEDS.max(seeds_to_reach(baselines, CHECK_ALPHA))
 }
