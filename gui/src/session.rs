@@ -458,6 +458,7 @@ impl Session {
                 reason,
                 trained,
                 proposed,
+                ..
             } => {
                 if let Some(run) = &mut self.run {
                     run.trained = trained;

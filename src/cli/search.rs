@@ -264,9 +264,11 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             reason,
             trained,
             proposed,
+            throughput,
         } => {
             let why = reason.describe();
             eprintln!("finished ({why}): {trained} trained of {proposed} proposed");
+            eprintln!("this session: {}", throughput.summary());
         }
         Event::FinalCheck { report } => println!("{}", report.table()),
     }

@@ -16,6 +16,7 @@ use super::prefilter::prefilter;
 use super::record::{Origin, Outcome, Record};
 use super::space::FieldError;
 use super::space::SearchSpace;
+use super::throughput::Throughput;
 use crate::activation::{Activation, CompiledActivation};
 use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::print::print_node;
@@ -192,6 +193,7 @@ pub struct Engine {
     replay: HashMap<u64, Record>,
     stop: Arc<AtomicBool>,
     workers: Workers,
+    throughput: Throughput,
 }
 
 impl Engine {
@@ -226,6 +228,7 @@ impl Engine {
             replay: HashMap::new(),
             stop: Arc::new(AtomicBool::new(false)),
             workers,
+            throughput: Throughput::default(),
         };
         for r in records {
             if r.id >= engine.state.next_id {
@@ -255,6 +258,11 @@ impl Engine {
     /// The hall of fame of the candidates trained so far.
     pub fn hall_of_fame(&self) -> HallOfFame {
         self.hall.hall().clone()
+    }
+
+    /// Where the last (or current) session's time went.
+    pub fn throughput(&self) -> Throughput {
+        self.throughput
     }
 
     /// The training threads, built once for the engine; the final check trains on them too.
@@ -292,6 +300,8 @@ impl Engine {
         // The time limit counts the time of earlier sessions (kept in the checkpoint) and this
         // one's; a batch in flight when it passes finishes.
         let session = Instant::now();
+        let trained_at_start = self.state.trained;
+        self.throughput = Throughput::default();
         let spent_before = self.state.elapsed_s;
         let limit = self.space.max_time.map(|t| t.seconds());
         let elapsed = move || spent_before + session.elapsed().as_secs_f64();
@@ -329,16 +339,21 @@ impl Engine {
                 self.state.finished = Some(StopReason::TimeLimit);
             }
             self.state.elapsed_s = elapsed();
+            let writing = Instant::now();
             recorder.checkpoint(&self.state, &self.hall_of_fame())?;
+            self.throughput.writing_s += writing.elapsed().as_secs_f64();
             on_event(Event::Checkpoint {
                 trained: self.state.trained,
                 proposed: self.state.next_id,
             });
         };
+        self.throughput.trained = self.state.trained - trained_at_start;
+        self.throughput.wall_s = session.elapsed().as_secs_f64();
         on_event(Event::Finished {
             reason,
             trained: self.state.trained,
             proposed: self.state.next_id,
+            throughput: self.throughput,
         });
         Ok(reason)
     }
@@ -398,7 +413,10 @@ impl Engine {
         recorder: &mut dyn Recorder,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<usize, SearchError> {
+        let phase = Instant::now();
         let proposals = self.propose();
+        self.throughput.selecting_s += phase.elapsed().as_secs_f64();
+        let phase = Instant::now();
         let proposed = proposals.len();
         let batch = self.state.batches;
 
@@ -457,8 +475,16 @@ impl Engine {
 
         // Parallel: training.
         let compiled: Vec<&CompiledActivation> = to_train.iter().map(|c| &c.compiled).collect();
+        self.throughput.preparing_s += phase.elapsed().as_secs_f64();
+        let phase = Instant::now();
         let results = self.trainer.evaluate_all(&self.workers, &compiled)?;
-        for (c, (evaluation, seconds)) in to_train.iter().zip(results) {
+        self.throughput.add_training(
+            phase.elapsed(),
+            results.iter().map(|(_, t)| t.seconds).sum(),
+            results.iter().map(|(_, t)| t.scoring_s).sum(),
+        );
+        for (c, (evaluation, times)) in to_train.iter().zip(results) {
+            let seconds = times.seconds;
             let objectives = values(&self.space.objectives, &evaluation, c.cost);
             let outcome = match (&evaluation.summary.metrics, objectives.is_some()) {
                 (Some(_), true) => Outcome::Trained { evaluation },
@@ -486,7 +512,9 @@ impl Engine {
             }
             let r = done[i].clone();
             if !replayed.contains(&r.id) {
+                let writing = Instant::now();
                 recorder.record(&r)?;
+                self.throughput.writing_s += writing.elapsed().as_secs_f64();
             }
             if matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
                 self.state.trained += 1;
@@ -515,7 +543,9 @@ impl Engine {
                 trained: self.state.trained,
             });
         }
+        let telling = Instant::now();
         self.state.algorithm.tell(members);
+        self.throughput.selecting_s += telling.elapsed().as_secs_f64();
         Ok(proposed)
     }
 

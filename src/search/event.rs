@@ -3,6 +3,7 @@
 
 use super::final_check::FinalReport;
 use super::record::Record;
+use super::throughput::Throughput;
 use serde::{Deserialize, Serialize};
 
 /// Why a run stopped.
@@ -86,6 +87,10 @@ pub enum Event {
         trained: usize,
         /// Candidates proposed (trained, failed, rejected, duplicates).
         proposed: u64,
+        /// Where this session's time went: candidates per hour and the shares of training,
+        /// scoring, preparing, selecting and writing.
+        #[serde(default)]
+        throughput: Throughput,
     },
     /// The final check finished.
     FinalCheck {

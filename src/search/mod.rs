@@ -21,3 +21,4 @@ pub mod pareto;
 pub mod prefilter;
 pub mod record;
 pub(crate) mod stats;
+pub mod throughput;

@@ -66,6 +66,15 @@ pub struct Trainer {
     threads: usize,
 }
 
+/// Where the seeds of one evaluation spent their time, summed over the seeds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SeedTimes {
+    /// Seconds the seeds took, training and scoring.
+    pub seconds: f64,
+    /// Seconds of those spent scoring the trained networks.
+    pub scoring_s: f64,
+}
+
 /// An activation set up for training by [`Trainer::prepare`].
 struct Prepared {
     /// Its activation operation, or why it could not be built (every seed then fails with it).
@@ -168,7 +177,7 @@ impl Trainer {
     }
 
     /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
-    pub(crate) fn evaluate_on(
+    pub fn evaluate_on(
         &self,
         workers: &Workers,
         activation: &CompiledActivation,
@@ -178,19 +187,20 @@ impl Trainer {
         let seeds = &self.task.seeds;
         let scores = workers.map(seeds.len(), |i| {
             self.train_seed(&prepared, seeds[i], progress)
+                .map(|(score, _)| score)
         })?;
         prepared.evaluation(scores.into_iter().collect::<Result<_, _>>()?)
     }
 
     /// Evaluates several activations on `workers`, every (activation, seed) pair a job of its
     /// own, so that both the seeds of one activation and different activations train at once.
-    /// Each evaluation comes with the seconds its seeds took, summed. A task error (as opposed
-    /// to a candidate failing) fails the whole call.
-    pub(crate) fn evaluate_all(
+    /// Each evaluation comes with the seconds its seeds took, summed, and how many of them were
+    /// spent scoring. A task error (as opposed to a candidate failing) fails the whole call.
+    pub fn evaluate_all(
         &self,
         workers: &Workers,
         activations: &[&CompiledActivation],
-    ) -> Result<Vec<(Evaluation, f64)>, TrainError> {
+    ) -> Result<Vec<(Evaluation, SeedTimes)>, TrainError> {
         let prepared: Vec<Prepared> = activations.iter().map(|a| self.prepare(a)).collect();
         let seeds = &self.task.seeds;
         let per = seeds.len();
@@ -198,17 +208,26 @@ impl Trainer {
             .map(prepared.len() * per, |job| {
                 let started = Instant::now();
                 let score = self.train_seed(&prepared[job / per], seeds[job % per], &|_| {});
-                score.map(|score| (score, started.elapsed().as_secs_f64()))
+                score.map(|(score, scoring_s)| {
+                    let times = SeedTimes {
+                        seconds: started.elapsed().as_secs_f64(),
+                        scoring_s,
+                    };
+                    (score, times)
+                })
             })?
             .into_iter();
         prepared
             .iter()
             .map(|p| {
-                let timed: Vec<(Score, f64)> =
+                let timed: Vec<(Score, SeedTimes)> =
                     scores.by_ref().take(per).collect::<Result<_, _>>()?;
-                let seconds = timed.iter().map(|(_, s)| s).sum();
+                let times = SeedTimes {
+                    seconds: timed.iter().map(|(_, t)| t.seconds).sum(),
+                    scoring_s: timed.iter().map(|(_, t)| t.scoring_s).sum(),
+                };
                 let evaluation = p.evaluation(timed.into_iter().map(|(s, _)| s).collect())?;
-                Ok((evaluation, seconds))
+                Ok((evaluation, times))
             })
             .collect()
     }
@@ -228,12 +247,13 @@ impl Trainer {
     }
 
     /// Trains and scores one seed; the activation was set up (or failed to) by the caller.
+    /// Also returns the seconds the scoring passes took.
     fn train_seed(
         &self,
         prepared: &Prepared,
         seed: u64,
         progress: &(dyn Fn(&Progress) + Sync),
-    ) -> Result<Score, TrainError> {
+    ) -> Result<(Score, f64), TrainError> {
         let start = Instant::now();
         let total = self.steps_per_seed();
         let failed = |reason: String, steps: u64| Score {
@@ -254,7 +274,7 @@ impl Trainer {
                     loss: f32::NAN,
                     finished: true,
                 });
-                return Ok(failed(reason.clone(), 0));
+                return Ok((failed(reason.clone(), 0), 0.0));
             }
         };
         let train = &self.data.train;
@@ -320,18 +340,22 @@ impl Trainer {
             finished: true,
         });
         if let Some(reason) = failure {
-            return Ok(failed(reason, steps));
+            return Ok((failed(reason, steps), 0.0));
         }
-        match self.measure(&net, &mut rng(seed, 2))? {
-            Ok(metrics) => Ok(Score {
+        let scoring = Instant::now();
+        let measured = self.measure(&net, &mut rng(seed, 2))?;
+        let scoring_s = scoring.elapsed().as_secs_f64();
+        let score = match measured {
+            Ok(metrics) => Score {
                 seed,
                 status: Status::Completed,
                 steps,
                 wall_time_s: start.elapsed().as_secs_f64(),
                 metrics: Some(metrics),
-            }),
-            Err(reason) => Ok(failed(reason, steps)),
-        }
+            },
+            Err(reason) => failed(reason, steps),
+        };
+        Ok((score, scoring_s))
     }
 
     /// Scores a trained network; the inner error is a reason for a failed status.

@@ -24,6 +24,7 @@ fn finished(reason: StopReason) -> WorkerUpdate {
         reason,
         trained: 10,
         proposed: 12,
+        throughput: Default::default(),
     })
 }
 
