@@ -110,6 +110,8 @@ pub struct Progress {
     version: Option<u64>,
     /// The user zoomed or dragged the plot: its axis no longer follows the band.
     user_moved: bool,
+    /// The series' band ([`ProgressSeries::band`]), computed with the series.
+    band: Option<(f64, f64)>,
 }
 
 impl Progress {
@@ -122,6 +124,7 @@ impl Progress {
             return;
         }
         self.series = ProgressSeries::compute(rows, objective, window);
+        self.band = self.series.band();
         self.objective = Some(objective);
         self.window = window;
         self.version = Some(version);
@@ -135,6 +138,7 @@ impl Progress {
     /// Shows the plot.
     pub fn plot(&mut self, ui: &mut egui::Ui, height: f32) {
         let follow = !self.user_moved;
+        let band = self.band;
         let name = self.objective.map_or("score", Objective::label);
         ui.label(egui::RichText::new(format!("Progress: {name}")).strong());
         let s = &self.series;
@@ -157,7 +161,7 @@ impl Progress {
             .show(ui, |plot| {
                 // The axis follows the population's band until the user zooms or drags
                 // (a double-click gives it back).
-                if let (Some((lo, hi)), true) = (s.band(), follow) {
+                if let (Some((lo, hi)), true) = (band, follow) {
                     plot.set_plot_bounds_y(lo..=hi);
                 }
                 plot.points(

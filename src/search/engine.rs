@@ -260,11 +260,6 @@ impl Engine {
         self.hall.hall().clone()
     }
 
-    /// Where the last (or current) session's time went.
-    pub fn throughput(&self) -> Throughput {
-        self.throughput
-    }
-
     /// The training threads, built once for the engine; the final check trains on them too.
     pub fn workers(&self) -> &Workers {
         &self.workers

@@ -101,7 +101,7 @@ pub fn final_check(
     let cfg = &space.final_check;
     let mut task = space.task.clone();
     task.seeds = cfg.seeds.clone();
-    let trainer = Trainer::new(task)?.with_threads(1);
+    let trainer = Trainer::new(task)?;
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg
         .baselines
         .iter()
@@ -128,7 +128,7 @@ pub fn final_check(
                 ..row.clone()
             });
         }
-        let acc = test_accuracies(&trainer.evaluate(&act.compile())?);
+        let acc = test_accuracies(&trainer.evaluate_here(&act.compile())?);
         let row = Checked {
             id: *id,
             formula,

@@ -4,8 +4,8 @@
 //!
 //! Seeds train in parallel on [`Workers`]: a search hands its own (built once) to
 //! [`Trainer::evaluate_all`]; [`Trainer::evaluate`] builds as many as the current rayon pool
-//! has threads (or as [`Trainer::with_threads`] says). Every result depends on the seed only,
-//! not on the machine's cores.
+//! has threads; a job already on a worker uses [`Trainer::evaluate_here`]. Every result depends
+//! on the seed only, not on the machine's cores.
 //!
 //! ```no_run
 //! use radact::activation::Activation;
@@ -62,8 +62,6 @@ pub struct Progress {
 pub struct Trainer {
     task: Task,
     data: Dataset,
-    /// Seeds trained at once; 0: as many as the current rayon pool has threads.
-    threads: usize,
 }
 
 /// Where the seeds of one evaluation spent their time, summed over the seeds.
@@ -120,19 +118,7 @@ impl Trainer {
                 data.test.len()
             )));
         }
-        Ok(Trainer {
-            task,
-            data,
-            threads: 0,
-        })
-    }
-
-    /// Trains at most `threads` seeds at once (0, the default: as many as the current rayon
-    /// pool has threads). A search that evaluates several candidates in parallel would use 1.
-    /// Results do not depend on it.
-    pub(crate) fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
+        Ok(Trainer { task, data })
     }
 
     /// The task.
@@ -168,12 +154,23 @@ impl Trainer {
         activation: &CompiledActivation,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<Evaluation, TrainError> {
-        let threads = match self.threads {
-            0 => rayon::current_num_threads(),
-            n => n,
-        };
+        let threads = rayon::current_num_threads();
         let workers = Workers::new(threads.clamp(1, self.task.seeds.len()))?;
         self.evaluate_on(&workers, activation, progress)
+    }
+
+    /// Like [`Trainer::evaluate`], training the seeds one after the other on the calling
+    /// thread: for a job that already runs on one of the [`Workers`] (a final-check row), where
+    /// building more threads would only oversubscribe the cores.
+    pub fn evaluate_here(&self, activation: &CompiledActivation) -> Result<Evaluation, TrainError> {
+        let prepared = self.prepare(activation);
+        let scores = self
+            .task
+            .seeds
+            .iter()
+            .map(|&seed| self.train_seed(&prepared, seed, &|_| {}).map(|(s, _)| s))
+            .collect::<Result<_, _>>()?;
+        prepared.evaluation(scores)
     }
 
     /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
