@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{radact, TINY};
+use common::{radact, TINY, TINY_LADDER};
 use radact::run::{Run, RunConfig, RunView, CHECKPOINT, CONFIG, HALL_OF_FAME, JOURNAL};
 use radact::search::engine::{EngineState, Recorder};
 use radact::search::hall_of_fame::HallOfFame;
@@ -28,6 +28,11 @@ use std::time::Duration;
 
 fn tiny() -> SearchSpace {
     SearchSpace::load(Path::new(TINY)).unwrap()
+}
+
+/// The tiny space with a three-rung successive-halving ladder.
+fn tiny_ladder() -> SearchSpace {
+    SearchSpace::load(Path::new(TINY_LADDER)).unwrap()
 }
 
 /// A journal line without what measures time (wall times, evaluator speed), which differs from
@@ -140,8 +145,8 @@ impl Recorder for Faulty<'_> {
 
 /// Runs the tiny space into `dir` until `fault` (or the end), then resumes it to the end as
 /// `radact resume` does, and returns the journal.
-fn run_with_fault(dir: &Path, fault: Option<Fault>) -> Vec<Value> {
-    let space = tiny();
+fn run_with_fault(dir: &Path, space: &SearchSpace, fault: Option<Fault>) -> Vec<Value> {
+    let space = space.clone();
     let config = RunConfig::new("kill-matrix", space.clone(), 7, space.evaluations);
     let mut run = Run::create(dir, config, "test").unwrap();
     let mut engine = run.engine(1).unwrap();
@@ -173,9 +178,7 @@ fn run_with_fault(dir: &Path, fault: Option<Fault>) -> Vec<Value> {
 #[test]
 fn a_fault_at_any_record_or_checkpoint_resumes_to_the_uninterrupted_journal() {
     let tmp = tempfile::tempdir().unwrap();
-    let reference = run_with_fault(&tmp.path().join("reference"), None);
-    let records = reference.len();
-    let batches = reference.last().and_then(|r| r["batch"].as_u64()).unwrap() as usize + 1;
+    let reference = run_with_fault(&tmp.path().join("reference"), &tiny(), None);
     // The tiny run has a duplicate inside a batch (the case a replay once got wrong).
     assert!(
         reference.iter().any(|r| {
@@ -186,15 +189,51 @@ fn a_fault_at_any_record_or_checkpoint_resumes_to_the_uninterrupted_journal() {
         }),
         "the test run should contain a duplicate of a candidate of the same batch"
     );
+    kill_matrix(tmp.path(), &tiny(), &reference);
+}
+
+#[test]
+fn a_killed_multi_fidelity_run_resumes_to_the_uninterrupted_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let space = tiny_ladder();
+    let reference = run_with_fault(&tmp.path().join("reference"), &space, None);
+    // Promotions happened, up to the top rung, interleaved with new candidates.
+    let at_rung = |k: u64| {
+        reference
+            .iter()
+            .filter(|r| r["rung"].as_u64() == Some(k))
+            .count()
+    };
+    assert!(
+        at_rung(1) >= 3 && at_rung(2) >= 1,
+        "promotions: {} to rung 1, {} to rung 2",
+        at_rung(1),
+        at_rung(2)
+    );
+    let rung0 = reference.iter().filter(|r| r.get("rung").is_none()).count();
+    assert!(rung0 >= space.evaluations, "{rung0} rung-0 records");
+    kill_matrix(tmp.path(), &space, &reference);
+}
+
+/// Kills a run of `space` at every record and checkpoint and checks each resumes to
+/// `reference`.
+fn kill_matrix(tmp: &Path, space: &SearchSpace, reference: &[Value]) {
+    let records = reference.len();
+    let batches = reference
+        .iter()
+        .filter_map(|r| r["batch"].as_u64())
+        .max()
+        .unwrap() as usize
+        + 1;
     let mut faults: Vec<Fault> = (0..=records).map(Fault::AfterRecords).collect();
     faults.extend((1..=records).map(Fault::TornRecord));
     faults.extend((1..=batches).map(Fault::BeforeCheckpoint));
     faults.extend((1..=batches).map(Fault::DuringCheckpoint));
     for (i, fault) in faults.iter().enumerate() {
-        let dir = tmp.path().join(format!("fault-{i}"));
-        let resumed = run_with_fault(&dir, Some(*fault));
+        let dir = tmp.join(format!("fault-{i}"));
+        let resumed = run_with_fault(&dir, space, Some(*fault));
         assert_eq!(resumed.len(), records, "{fault:?}: record count");
-        for (a, b) in resumed.iter().zip(&reference) {
+        for (a, b) in resumed.iter().zip(reference) {
             assert_eq!(a, b, "{fault:?}: record {} differs", b["id"]);
         }
     }

@@ -441,13 +441,16 @@ impl Session {
             )),
             Event::NewBest {
                 id,
+                rung,
                 formula,
                 backward,
                 objective,
                 value,
-            } => self.note(format!(
-                "best #{id}: {objective} {value:.4}  {formula} [{backward}]"
-            )),
+            } => self.note(if *rung > 0 {
+                format!("best #{id}: {objective} {value:.4} (rung {rung})  {formula} [{backward}]")
+            } else {
+                format!("best #{id}: {objective} {value:.4}  {formula} [{backward}]")
+            }),
             Event::Checkpoint { trained, proposed } => {
                 if let Some(run) = &mut self.run {
                     run.trained = trained;

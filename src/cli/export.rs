@@ -53,7 +53,8 @@ pub fn select(
     let records = run.records().map_err(|e| CliError::Failure(e.into()))?;
     let chosen: Vec<_> = match id {
         Some(id) => {
-            let r = records.iter().find(|r| r.id == id).ok_or_else(|| {
+            // A promoted candidate's latest record (its highest rung).
+            let r = records.iter().rfind(|r| r.id == id).ok_or_else(|| {
                 input_error(anyhow!("run {} has no candidate {id}", run.dir().display()))
             })?;
             if !matches!(r.outcome, Outcome::Trained { .. }) {
@@ -76,7 +77,7 @@ pub fn select(
             let hall = HallOfFame::build(&config.space.objectives, k, &records);
             hall.top
                 .iter()
-                .filter_map(|e| records.iter().find(|r| r.id == e.id).cloned())
+                .filter_map(|e| records.iter().rfind(|r| r.id == e.id).cloned())
                 .collect()
         }
     };

@@ -4,6 +4,7 @@
 use super::{input_error, CliError};
 use anyhow::anyhow;
 use radact::run::{RunView, CONFIG};
+use radact::search::record::latest_per_candidate;
 use radact::search::SearchSpace;
 use std::path::PathBuf;
 
@@ -86,7 +87,9 @@ fn inspect_run(run: &RunView) -> Result<(), CliError> {
         println!("  writer       {writer}");
     }
     let state = run.checkpoint().map_err(fail)?;
-    let records = run.records().map_err(fail)?;
+    let journal = run.records().map_err(fail)?;
+    // One line per candidate: its highest rung.
+    let records = latest_per_candidate(&journal);
     let count = |s: &str| records.iter().filter(|r| r.outcome.status() == s).count();
     match &state {
         Some(s) => println!(
@@ -112,8 +115,28 @@ fn inspect_run(run: &RunView) -> Result<(), CliError> {
         ),
         None => println!(
             "  progress     no checkpoint yet ({} records)",
-            records.len()
+            journal.len()
         ),
+    }
+    if let Some(ladder) = &config.space.fidelity {
+        let mut per_rung = vec![0usize; ladder.rungs.len()];
+        for r in &journal {
+            if r.outcome.evaluation().is_some() {
+                if let Some(n) = per_rung.get_mut(r.rung as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        let counts: Vec<String> = per_rung
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("rung {i}: {n}"))
+            .collect();
+        println!(
+            "  ladder       eta {}, trained per rung: {}",
+            ladder.eta,
+            counts.join(", ")
+        );
     }
     if let Some(hall) = run.hall_of_fame().map_err(fail)? {
         print!("{}", hall.table());

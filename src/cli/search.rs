@@ -253,12 +253,16 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             objective,
             value,
             id,
-        } => match bar {
-            Some(b) => b.set_message(format!("best {value:.4} {formula} [{backward}]")),
-            None => say(format!(
-                "best #{id}: {objective} {value:.4}  {formula} [{backward}]"
-            )),
-        },
+            rung,
+        } => {
+            let at = rung_suffix(*rung);
+            match bar {
+                Some(b) => b.set_message(format!("best {value:.4}{at} {formula} [{backward}]")),
+                None => say(format!(
+                    "best #{id}: {objective} {value:.4}{at}  {formula} [{backward}]"
+                )),
+            }
+        }
         Event::Checkpoint { .. } => {}
         Event::Finished {
             reason,
@@ -271,5 +275,14 @@ fn print_event(event: &Event, json: bool, bar: Option<&ProgressBar>) {
             eprintln!("this session: {}", throughput.summary());
         }
         Event::FinalCheck { report } => println!("{}", report.table()),
+    }
+}
+
+/// ` (rung N)` after a value measured at a rung of a multi-fidelity ladder above 0.
+fn rung_suffix(rung: u32) -> String {
+    if rung > 0 {
+        format!(" (rung {rung})")
+    } else {
+        String::new()
     }
 }

@@ -87,6 +87,10 @@ pub struct TrainArgs {
     /// Training length in optimiser steps (instead of --epochs).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_STEPS))]
     pub steps: Option<u64>,
+    /// Train on this many examples of the training split (drawn by the split seed) instead of
+    /// all of them: a cheap run, as a multi-fidelity rung does.
+    #[arg(long, value_name = "N")]
+    pub train_examples: Option<usize>,
     /// Number of seeds (training runs).
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS as u64))]
@@ -186,6 +190,7 @@ impl TrainArgs {
                 Some(s) => Budget::Steps(s),
                 None => Budget::Epochs(self.epochs),
             },
+            train_examples: self.train_examples,
             seeds: (0..self.seeds).map(|i| self.seed.wrapping_add(i)).collect(),
         }
     }

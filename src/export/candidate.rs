@@ -49,6 +49,7 @@ mod tests {
         Record {
             id,
             batch: 0,
+            rung: 0,
             formula: formula.to_string(),
             backward: BackwardMode::Surrogate,
             backward_formula: String::new(),

@@ -24,6 +24,10 @@ use std::collections::VecDeque;
 pub struct Member {
     /// Id in the run.
     pub id: u64,
+    /// The rung of a multi-fidelity ladder its scores come from (0 without one); a higher
+    /// rung ranks first in tournaments, whatever the scores.
+    #[serde(default)]
+    pub rung: u32,
     /// The candidate.
     pub genome: Activation,
     /// Objective scores, larger is better, main objective first.
@@ -149,6 +153,16 @@ impl Algorithm {
 
     /// Takes the members that came out of a batch, in proposal order.
     pub fn tell(&mut self, members: Vec<Member>) {
+        // A promoted candidate's result at a higher rung replaces its member's scores where
+        // it is still alive; it is not a new member.
+        let (promoted, members): (Vec<Member>, Vec<Member>) =
+            members.into_iter().partition(|m| m.rung > 0);
+        for p in promoted {
+            if let Some(m) = self.members_mut().find(|m| m.id == p.id && m.rung < p.rung) {
+                m.rung = p.rung;
+                m.scores = p.scores;
+            }
+        }
         match self {
             Algorithm::RegularizedEvolution {
                 population, size, ..
@@ -293,6 +307,17 @@ impl Algorithm {
         }
     }
 
+    /// Every member the algorithm holds (population, or parents and children), to update.
+    fn members_mut(&mut self) -> Box<dyn Iterator<Item = &mut Member> + '_> {
+        match self {
+            Algorithm::RegularizedEvolution { population, .. } => Box::new(population.iter_mut()),
+            Algorithm::Nsga2 {
+                parents, children, ..
+            } => Box::new(parents.iter_mut().chain(children.iter_mut())),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+
     /// The members currently alive (population or parents), for display.
     pub fn members(&self) -> Vec<&Member> {
         match self {
@@ -315,9 +340,20 @@ fn child(a: &Member, b: Option<&Member>, space: &SearchSpace, rng: &mut ChaCha8R
     }
 }
 
-/// A member's main score; a member without scores (only in a hand-edited checkpoint) ranks last.
-fn main_score(m: &Member) -> f64 {
-    m.scores.first().copied().unwrap_or(f64::NEG_INFINITY)
+/// A member's rung and main score, compared in that order; a member without scores (only in a
+/// hand-edited checkpoint) ranks last at its rung.
+fn main_score(m: &Member) -> (u32, f64) {
+    (
+        m.rung,
+        m.scores.first().copied().unwrap_or(f64::NEG_INFINITY),
+    )
+}
+
+/// A member as a point for Pareto sorting: its rung (a higher rung is better) and its scores.
+fn ranking_point(m: &Member) -> Vec<f64> {
+    std::iter::once(f64::from(m.rung))
+        .chain(m.scores.iter().copied())
+        .collect()
 }
 
 /// Index of the best of `k` members drawn without replacement, by main score (ties: the
@@ -328,16 +364,15 @@ fn tournament_winner(members: &[Member], k: usize, rng: &mut ChaCha8Rng) -> usiz
     picks
         .into_iter()
         .max_by(|&a, &b| {
-            main_score(&members[a])
-                .total_cmp(&main_score(&members[b]))
-                .then(a.cmp(&b))
+            let ((ra, sa), (rb, sb)) = (main_score(&members[a]), main_score(&members[b]));
+            ra.cmp(&rb).then(sa.total_cmp(&sb)).then(a.cmp(&b))
         })
         .unwrap_or(0)
 }
 
 /// (front index, crowding distance) of each member.
 fn rank_and_crowding(members: &[Member]) -> Vec<(usize, f64)> {
-    let points: Vec<Vec<f64>> = members.iter().map(|m| m.scores.clone()).collect();
+    let points: Vec<Vec<f64>> = members.iter().map(ranking_point).collect();
     let mut out = vec![(0, 0.0); members.len()];
     for (rank, front) in fronts(&points).iter().enumerate() {
         for (&i, d) in front.iter().zip(crowding(&points, front)) {
@@ -363,7 +398,7 @@ fn binary_tournament(ranks: &[(usize, f64)], rng: &mut ChaCha8Rng) -> usize {
 
 /// Keeps the best `size` members by front, filling the last front by crowding distance.
 fn environmental_selection(all: Vec<Member>, size: usize) -> Vec<Member> {
-    let points: Vec<Vec<f64>> = all.iter().map(|m| m.scores.clone()).collect();
+    let points: Vec<Vec<f64>> = all.iter().map(ranking_point).collect();
     let mut keep: Vec<usize> = Vec::with_capacity(size);
     for front in fronts(&points) {
         if keep.len() + front.len() <= size {
@@ -392,6 +427,7 @@ mod tests {
 
     fn member(id: u64, scores: Vec<f64>) -> Member {
         Member {
+            rung: 0,
             id,
             genome: Activation::parse("relu(x)", "exact").unwrap(),
             scores,
@@ -499,5 +535,34 @@ mod tests {
             .unwrap_err()
             .message
             .contains("members alive"));
+    }
+
+    #[test]
+    fn a_promotion_updates_a_living_member_and_outranks_lower_rungs() {
+        let mut alg = Algorithm::RegularizedEvolution {
+            population: VecDeque::new(),
+            size: 3,
+            tournament: 3,
+        };
+        alg.tell(vec![member(0, vec![0.9, -1.0]), member(1, vec![0.5, -1.0])]);
+        let mut promoted = member(1, vec![0.4, -1.0]);
+        promoted.rung = 1;
+        alg.tell(vec![promoted]);
+        let alive: Vec<(u64, u32)> = alg.members().iter().map(|m| (m.id, m.rung)).collect();
+        assert_eq!(alive, vec![(0, 0), (1, 1)], "updated in place, not added");
+        // With the whole population in the tournament, the rung-1 member always wins.
+        let Algorithm::RegularizedEvolution { population, .. } = &mut alg else {
+            unreachable!()
+        };
+        let members = population.make_contiguous();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..10 {
+            assert_eq!(members[tournament_winner(members, 3, &mut rng)].id, 1);
+        }
+        // A promotion of a member that died changes nothing.
+        let mut gone = member(7, vec![1.0, 0.0]);
+        gone.rung = 2;
+        alg.tell(vec![gone]);
+        assert_eq!(alg.members().len(), 2);
     }
 }

@@ -2,6 +2,11 @@
 //! pre-filter rejects or that were already trained (same forward and backward fingerprints),
 //! trains the rest in parallel, records every candidate, tells the algorithm, and checkpoints.
 //!
+//! With a multi-fidelity ladder ([`super::fidelity`]) each batch first takes the promotions the
+//! [`Ladder`] asks for (candidates trained again at the next rung, recorded under their id with
+//! the rung), then fills up with new proposals trained at rung 0; the budget counts candidates,
+//! that is rung-0 trainings.
+//!
 //! The engine does no file I/O: it writes through a [`Recorder`] (the run directory implements
 //! it) and reports [`Event`]s to a callback. Proposals are made and results are processed in
 //! proposal order, and batches have a fixed size, so a run depends on its seed and not on the
@@ -9,6 +14,7 @@
 
 use super::algorithm::{Algorithm, Member, Proposal};
 use super::event::{Event, StopReason};
+use super::fidelity::{Ladder, Promotion};
 use super::genome::baselines;
 use super::hall_of_fame::{HallOfFame, LiveHallOfFame};
 use super::objective::{graph_cost, scores, values};
@@ -22,7 +28,7 @@ use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::print::print_node;
 use crate::expr::{simplify, Fingerprint};
 use crate::grad::derive_joint;
-use crate::train::{Evaluation, Status, TrainError, Trainer, Workers};
+use crate::train::{evaluate_jobs, Evaluation, Status, TrainError, Trainer, Workers};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -60,8 +66,14 @@ pub struct EngineState {
     pub baselines_done: usize,
     /// Batches in a row that trained nothing new.
     pub idle_batches: usize,
-    /// The best candidate so far: id and main score (larger is better).
+    /// The best candidate so far: id and main score (larger is better), at rung `best_rung`.
     pub best: Option<(u64, f64)>,
+    /// The rung of the best candidate's score (a higher rung ranks first; 0 without a ladder).
+    #[serde(default)]
+    pub best_rung: u32,
+    /// Trainings of promoted candidates at higher rungs of a ladder (not counted in `trained`).
+    #[serde(default)]
+    pub promotions: usize,
     /// Set when the loop ended for good (budget, exhaustion or time limit).
     pub finished: Option<StopReason>,
     /// Wall-clock seconds the search loop has run, over all sessions up to the last checkpoint
@@ -82,6 +94,8 @@ impl EngineState {
             baselines_done: 0,
             idle_batches: 0,
             best: None,
+            best_rung: 0,
+            promotions: 0,
             finished: None,
             elapsed_s: 0.0,
         }
@@ -162,9 +176,11 @@ struct Known {
     objectives: Option<Vec<f64>>,
 }
 
-/// A proposal ready to train.
+/// A proposal (or a promotion) ready to train.
 struct Candidate {
     id: u64,
+    /// The rung it trains at.
+    rung: u32,
     genome: Activation,
     compiled: CompiledActivation,
     origin: Origin,
@@ -186,11 +202,14 @@ pub struct Engine {
     run_name: String,
     seed: u64,
     evaluations: usize,
-    trainer: Trainer,
+    /// One trainer per rung (one without a ladder), sharing the loaded data.
+    trainers: Vec<Trainer>,
+    ladder: Ladder,
     state: EngineState,
     hall: LiveHallOfFame,
     known: HashMap<(Fingerprint, Fingerprint), Known>,
-    replay: HashMap<u64, Record>,
+    /// Records newer than the checkpoint, by (id, rung): work to reuse when it comes up again.
+    replay: HashMap<(u64, u32), Record>,
     stop: Arc<AtomicBool>,
     workers: Workers,
     throughput: Throughput,
@@ -198,8 +217,9 @@ pub struct Engine {
 
 impl Engine {
     /// An engine for a new run, or for resuming one: `state` is the last checkpoint (or a new
-    /// state) and `records` the journal. Records newer than the checkpoint (work that finished
-    /// after it) are replayed, not retrained, when the same proposals come up again.
+    /// state) and `records` the journal. Records newer than the checkpoint (of a batch it does
+    /// not count: work that finished after it) are replayed, not retrained, when the same
+    /// proposals or promotions come up again.
     pub fn new(
         space: SearchSpace,
         run_name: &str,
@@ -209,8 +229,16 @@ impl Engine {
         state: EngineState,
         records: Vec<Record>,
     ) -> Result<Engine, SearchError> {
-        // Every (candidate, seed) pair of a batch is a job for the engine's workers.
-        let trainer = Trainer::new(space.task.clone())?;
+        // Every (candidate, seed) pair of a batch is a job for the engine's workers. The rungs
+        // share one loaded dataset.
+        let tasks = space.rung_tasks();
+        let first = Trainer::new(tasks[0].clone())?;
+        let mut trainers = vec![first];
+        for task in &tasks[1..] {
+            trainers.push(trainers[0].for_task(task.clone())?);
+        }
+        let eta = space.fidelity.as_ref().map_or(2, |f| f.eta);
+        let ladder = Ladder::new(eta, trainers.len(), &space.objectives);
         let workers = Workers::new(threads).map_err(|e| SearchError::Threads {
             threads,
             message: e.to_string(),
@@ -221,7 +249,8 @@ impl Engine {
             run_name: run_name.to_string(),
             seed,
             evaluations,
-            trainer,
+            trainers,
+            ladder,
             state,
             hall,
             known: HashMap::new(),
@@ -231,8 +260,8 @@ impl Engine {
             throughput: Throughput::default(),
         };
         for r in records {
-            if r.id >= engine.state.next_id {
-                engine.replay.insert(r.id, r);
+            if r.batch >= engine.state.batches {
+                engine.replay.insert((r.id, r.rung), r);
             } else {
                 engine.learn(&r);
             }
@@ -266,7 +295,13 @@ impl Engine {
     }
 
     fn learn(&mut self, r: &Record) {
+        self.ladder.add(r);
         if let Outcome::Trained { .. } | Outcome::Failed { .. } = &r.outcome {
+            if r.rung > 0 {
+                // A promotion: duplicates of the candidate keep its rung-0 values.
+                self.hall.add(r);
+                return;
+            }
             self.known.insert(
                 (r.fingerprint, r.backward_fingerprint),
                 Known {
@@ -353,9 +388,8 @@ impl Engine {
         Ok(reason)
     }
 
-    /// The batch's proposals: baselines first (when the space seeds them), then the algorithm's.
-    fn propose(&mut self) -> Vec<(Activation, Origin)> {
-        let n = self.space.batch.min(self.evaluations - self.state.trained);
+    /// Up to `n` proposals: baselines first (when the space seeds them), then the algorithm's.
+    fn propose(&mut self, n: usize) -> Vec<(Activation, Origin)> {
         let mut proposals: Vec<(Activation, Origin)> = Vec::with_capacity(n);
         if self.space.seed_baselines {
             let base = baselines(&self.space);
@@ -388,10 +422,20 @@ impl Engine {
         let id = self.state.next_id;
         self.state.next_id += 1;
         let genome = Activation::new(simplify(&genome.forward), genome.backward);
+        Self::candidate(id, 0, genome, origin)
+    }
+
+    /// A promoted candidate, ready to train at its new rung (its genome is already canonical).
+    fn prepare_promotion(p: Promotion) -> Candidate {
+        Self::candidate(p.id, p.rung, p.activation, p.origin)
+    }
+
+    fn candidate(id: u64, rung: u32, genome: Activation, origin: Origin) -> Candidate {
         let compiled = genome.compile();
         let (joint, y, g) = derive_joint(&genome.forward, &genome.backward);
         Candidate {
             id,
+            rung,
             backward_formula: print_node(&joint, g),
             cost: graph_cost(&joint, &[y, g]),
             fingerprint: fingerprint_program(&compiled.forward),
@@ -409,16 +453,31 @@ impl Engine {
         on_event: &mut dyn FnMut(Event),
     ) -> Result<usize, SearchError> {
         let phase = Instant::now();
-        let proposals = self.propose();
+        // Promotions first (ASHA: a free slot goes to a promotable candidate), then new
+        // candidates within the budget.
+        let promotions = self.ladder.promote(self.space.batch);
+        let new = (self.space.batch - promotions.len()).min(self.evaluations - self.state.trained);
+        let proposals = self.propose(new);
         self.throughput.selecting_s += phase.elapsed().as_secs_f64();
         let phase = Instant::now();
-        let proposed = proposals.len();
+        let proposed = proposals.len() + promotions.len();
         let batch = self.state.batches;
 
         // Sequential and cheap: canonical form, fingerprints, pre-filters, deduplication.
         let mut done: Vec<Record> = Vec::new();
-        let mut replayed: HashSet<u64> = HashSet::new();
+        let mut replayed: HashSet<(u64, u32)> = HashSet::new();
         let mut to_train: Vec<Candidate> = Vec::new();
+        for p in promotions {
+            let candidate = Self::prepare_promotion(p);
+            let at = (candidate.id, candidate.rung);
+            match self.replay.remove(&at) {
+                Some(r) => {
+                    replayed.insert(at);
+                    done.push(r);
+                }
+                None => to_train.push(candidate),
+            }
+        }
         // The first candidate of this batch trained for each key, whether it is trained now or
         // was trained before a kill (replayed): later copies in the batch are its duplicates.
         let mut trained_in_batch: HashMap<(Fingerprint, Fingerprint), u64> = HashMap::new();
@@ -429,14 +488,14 @@ impl Engine {
             let formula = candidate.genome.forward.to_string();
             if let Some(r) = self
                 .replay
-                .remove(&candidate.id)
+                .remove(&(candidate.id, 0))
                 .filter(|r| (r.fingerprint, r.backward_fingerprint) == key && r.formula == formula)
             {
                 // Finished before the process stopped: reuse, already in the journal.
                 if matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
                     trained_in_batch.entry(key).or_insert(r.id);
                 }
-                replayed.insert(r.id);
+                replayed.insert((r.id, 0));
                 done.push(r);
                 continue;
             }
@@ -468,11 +527,14 @@ impl Engine {
             }
         }
 
-        // Parallel: training.
-        let compiled: Vec<&CompiledActivation> = to_train.iter().map(|c| &c.compiled).collect();
+        // Parallel: training, every candidate at its rung.
+        let jobs: Vec<(&Trainer, &CompiledActivation)> = to_train
+            .iter()
+            .map(|c| (&self.trainers[c.rung as usize], &c.compiled))
+            .collect();
         self.throughput.preparing_s += phase.elapsed().as_secs_f64();
         let phase = Instant::now();
-        let results = self.trainer.evaluate_all(&self.workers, &compiled)?;
+        let results = evaluate_jobs(&self.workers, &jobs)?;
         self.throughput.add_training(
             phase.elapsed(),
             results.iter().map(|(_, t)| t.seconds).sum(),
@@ -493,34 +555,50 @@ impl Engine {
             done.push(r);
         }
 
-        // Sequential again, in id order: resolve duplicates within the batch, record, tell.
-        done.sort_by_key(|r| r.id);
+        // Sequential again, in id order (promotions have earlier ids): resolve duplicates within
+        // the batch, record, tell.
+        done.sort_by_key(|r| (r.id, r.rung));
         let mut members = Vec::new();
         for i in 0..done.len() {
             if let Outcome::Duplicate { of } = done[i].outcome {
                 if done[i].objectives.is_none() {
                     done[i].objectives = done
                         .iter()
-                        .find(|r| r.id == of)
+                        .find(|r| r.id == of && r.rung == 0)
                         .and_then(|r| r.objectives.clone());
                 }
             }
             let r = done[i].clone();
-            if !replayed.contains(&r.id) {
+            if !replayed.contains(&(r.id, r.rung)) {
                 let writing = Instant::now();
                 recorder.record(&r)?;
                 self.throughput.writing_s += writing.elapsed().as_secs_f64();
             }
             if matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
-                self.state.trained += 1;
+                if r.rung == 0 {
+                    self.state.trained += 1;
+                } else {
+                    self.state.promotions += 1;
+                }
             }
             self.learn(&r);
-            if let (Some(objectives), Ok(genome)) = (&r.objectives, r.activation()) {
+            let ranked = r
+                .objectives
+                .as_ref()
+                .filter(|_| r.rung == 0 || r.is_trained());
+            if let (Some(objectives), Ok(genome)) = (ranked, r.activation()) {
                 let s = scores(&self.space.objectives, objectives);
-                if self.state.best.is_none_or(|(_, b)| s[0] > b) {
+                // A higher rung ranks first: its score comes from a larger training budget.
+                let better = self
+                    .state
+                    .best
+                    .is_none_or(|(_, b)| (r.rung, s[0]) > (self.state.best_rung, b));
+                if better {
                     self.state.best = Some((r.id, s[0]));
+                    self.state.best_rung = r.rung;
                     on_event(Event::NewBest {
                         id: r.id,
+                        rung: r.rung,
                         formula: r.formula.clone(),
                         backward: r.backward.to_string(),
                         objective: self.space.main_objective().to_string(),
@@ -529,6 +607,7 @@ impl Engine {
                 }
                 members.push(Member {
                     id: r.id,
+                    rung: r.rung,
                     genome,
                     scores: s,
                 });
@@ -554,6 +633,7 @@ impl Engine {
         Record {
             id: c.id,
             batch,
+            rung: c.rung,
             formula: c.genome.forward.to_string(),
             backward: c.genome.backward.clone(),
             backward_formula: c.backward_formula.clone(),

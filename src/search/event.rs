@@ -63,6 +63,9 @@ pub enum Event {
     NewBest {
         /// Its id.
         id: u64,
+        /// The rung of a multi-fidelity ladder its value was measured at (0 without one).
+        #[serde(default)]
+        rung: u32,
         /// Forward formula.
         formula: String,
         /// Backward mode.

@@ -99,7 +99,8 @@ pub fn final_check(
     workers: &Workers,
 ) -> Result<FinalReport, TrainError> {
     let cfg = &space.final_check;
-    let mut task = space.task.clone();
+    // Trained at the budget results are judged at (a ladder's top rung), on new seeds.
+    let mut task = space.top_task();
     task.seeds = cfg.seeds.clone();
     let trainer = Trainer::new(task)?;
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg

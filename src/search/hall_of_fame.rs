@@ -6,6 +6,11 @@
 //! backward) are variants of one entry, which shows the best of them and how many there were,
 //! so that a run's top entries are distinct ideas rather than copies of one with other
 //! constants. The Pareto front lists single candidates.
+//!
+//! With a multi-fidelity ladder a candidate is shown by its highest rung: a higher rung ranks
+//! first (its scores come from a larger budget), and on the Pareto front the rung is one more
+//! dimension to maximise. A promotion replaces the candidate's lower-rung entry, which the
+//! live hall of fame does by rebuilding from the latest record of each candidate.
 
 use super::objective::scores;
 use super::pareto::dominates;
@@ -22,6 +27,9 @@ use std::collections::HashMap;
 pub struct Entry {
     /// Its id in the run.
     pub id: u64,
+    /// The rung of a multi-fidelity ladder its values come from (0 without one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rung: u32,
     /// Forward formula.
     pub formula: String,
     /// Backward mode.
@@ -43,6 +51,25 @@ fn one() -> usize {
     1
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What an entry is ranked by: its rung, then its main score (larger is better for both).
+type Rank = (u32, f64);
+
+/// Whether rank `a` is strictly better than rank `b`.
+fn better(a: Rank, b: Rank) -> bool {
+    a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).is_gt()
+}
+
+/// An entry's point for Pareto sorting: its rung, then its scores.
+fn pareto_point(objectives: &[Objective], e: &Entry) -> Vec<f64> {
+    std::iter::once(f64::from(e.rung))
+        .chain(scores(objectives, &e.values))
+        .collect()
+}
+
 /// The grouping key of a record: the structures ([`crate::expr::structure`]) of its forward and
 /// of its derived backward formula, constants erased. A formula that does not parse (a
 /// hand-edited journal) is its own structure.
@@ -57,14 +84,13 @@ pub fn structure_key(formula: &str, backward_formula: &str) -> String {
 /// and how many were trained.
 #[derive(Clone, Debug)]
 struct Group {
-    best: (u64, f64),
+    best: (u64, Rank),
     count: usize,
 }
 
-/// Whether `a` (id, main score) ranks before `b`: a higher score, or an equal one and an
-/// earlier id.
-fn ranks_before(a: (u64, f64), b: (u64, f64)) -> bool {
-    a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)).is_gt()
+/// Whether `a` (id, rank) ranks before `b`: a better rank, or an equal one and an earlier id.
+fn ranks_before(a: (u64, Rank), b: (u64, Rank)) -> bool {
+    better(a.1, b.1) || (!better(b.1, a.1) && a.0 < b.0)
 }
 
 /// The best candidates of a run.
@@ -89,6 +115,11 @@ pub(crate) struct LiveHallOfFame {
     groups: HashMap<String, Group>,
     /// The structure key of each entry of `hall.top`, in the same order.
     top_keys: Vec<String>,
+    /// The rung of each candidate's latest trained or failed record.
+    rungs: HashMap<u64, u32>,
+    /// The latest record of each candidate trained successfully at its rung, in id order:
+    /// what a promotion rebuilds the hall from.
+    latest: std::collections::BTreeMap<u64, Record>,
 }
 
 impl LiveHallOfFame {
@@ -102,6 +133,8 @@ impl LiveHallOfFame {
             size,
             groups: HashMap::new(),
             top_keys: Vec::new(),
+            rungs: HashMap::new(),
+            latest: Default::default(),
         }
     }
 
@@ -111,8 +144,47 @@ impl LiveHallOfFame {
     }
 
     /// Takes a record into account: a trained candidate with one value per objective may
-    /// enter the top entries and the Pareto front; any other record changes nothing.
+    /// enter the top entries and the Pareto front; a record of a candidate at a higher rung
+    /// replaces its earlier one (a failed one removes it); any other record changes nothing.
     pub fn add(&mut self, r: &Record) {
+        if !matches!(r.outcome, Outcome::Trained { .. } | Outcome::Failed { .. }) {
+            return;
+        }
+        // A record of a lower rung than one already seen arrives only from a hand-edited
+        // journal; one of the same rung (a journal with a repeated id) is taken as it comes.
+        let promoted = match self.rungs.get(&r.id) {
+            Some(&rung) if rung > r.rung => return,
+            Some(&rung) => rung < r.rung,
+            None => false,
+        };
+        self.rungs.insert(r.id, r.rung);
+        if r.is_trained() {
+            self.latest.insert(r.id, r.clone());
+        } else {
+            self.latest.remove(&r.id);
+        }
+        if promoted {
+            self.rebuild();
+        } else {
+            self.insert(r);
+        }
+    }
+
+    /// Starts again from the latest record of every candidate.
+    fn rebuild(&mut self) {
+        self.hall.top.clear();
+        self.hall.pareto.clear();
+        self.groups.clear();
+        self.top_keys.clear();
+        let latest = std::mem::take(&mut self.latest);
+        for r in latest.values() {
+            self.insert(r);
+        }
+        self.latest = latest;
+    }
+
+    /// Adds a candidate's latest record to the top entries and the Pareto front.
+    fn insert(&mut self, r: &Record) {
         let objectives = &self.hall.objectives;
         let Outcome::Trained { evaluation } = &r.outcome else {
             return;
@@ -128,6 +200,7 @@ impl LiveHallOfFame {
         };
         let mut entry = Entry {
             id: r.id,
+            rung: r.rung,
             formula: r.formula.clone(),
             backward: r.backward.clone(),
             backward_formula: r.backward_formula.clone(),
@@ -135,30 +208,32 @@ impl LiveHallOfFame {
             summary: evaluation.summary.clone(),
             variants: 1,
         };
-        let point = scores(objectives, &entry.values);
-        // Best first by the main objective; among equals, earlier ids, then earlier records.
+        let point = pareto_point(objectives, &entry);
+        let rank: Rank = (entry.rung, point[1]);
+        // Best first by rung and main objective; among equals, earlier ids, then earlier
+        // records.
         let position = |list: &[Entry]| {
             list.partition_point(|e| {
-                let main = scores(objectives, &e.values)[0];
-                point[0].total_cmp(&main).then(e.id.cmp(&entry.id)).is_le()
+                let other: Rank = (e.rung, scores(objectives, &e.values)[0]);
+                better(other, rank) || (!better(rank, other) && e.id <= entry.id)
             })
         };
         // The top entries: one per structure, its best member.
         let key = structure_key(&r.formula, &r.backward_formula);
         let in_top = self.top_keys.iter().position(|k| *k == key);
         let group = self.groups.entry(key.clone()).or_insert(Group {
-            best: (r.id, point[0]),
+            best: (r.id, rank),
             count: 0,
         });
         group.count += 1;
         let count = group.count;
-        if count > 1 && !ranks_before((r.id, point[0]), group.best) {
+        if count > 1 && !ranks_before((r.id, rank), group.best) {
             // A variant no better than the structure's best: only the count changes.
             if let Some(i) = in_top {
                 self.hall.top[i].variants = count;
             }
         } else {
-            group.best = (r.id, point[0]);
+            group.best = (r.id, rank);
             if let Some(i) = in_top {
                 self.hall.top.remove(i);
                 self.top_keys.remove(i);
@@ -183,11 +258,11 @@ impl LiveHallOfFame {
         let front = &mut self.hall.pareto;
         if front
             .iter()
-            .any(|e| dominates(&scores(objectives, &e.values), &point))
+            .any(|e| dominates(&pareto_point(objectives, e), &point))
         {
             return;
         }
-        front.retain(|e| !dominates(&point, &scores(objectives, &e.values)));
+        front.retain(|e| !dominates(&point, &pareto_point(objectives, e)));
         let at = position(front);
         entry.variants = 1;
         front.insert(at, entry);
@@ -286,7 +361,12 @@ impl HallOfFame {
 /// `  #id  value  value` for a table row.
 fn row_head(e: &Entry) -> String {
     let values: Vec<String> = e.values.iter().map(|v| format!("{v:.4}")).collect();
-    format!("  #{:<5} {}", e.id, values.join("  "))
+    let rung = if e.rung > 0 {
+        format!("r{} ", e.rung)
+    } else {
+        String::new()
+    };
+    format!("  #{:<5} {rung}{}", e.id, values.join("  "))
 }
 
 #[cfg(test)]
@@ -314,6 +394,7 @@ mod tests {
         Record {
             id,
             batch: 0,
+            rung: 0,
             formula: formula.to_string(),
             backward: BackwardMode::Exact,
             backward_formula: "1".into(),
@@ -347,6 +428,7 @@ mod tests {
                     let key = structure_key(&r.formula, &r.backward_formula);
                     let entry = Entry {
                         id: r.id,
+                        rung: 0,
                         formula: r.formula.clone(),
                         backward: r.backward.clone(),
                         backward_formula: r.backward_formula.clone(),
@@ -503,5 +585,37 @@ mod tests {
         let read: HallOfFame = ron::from_str(&old).unwrap();
         assert_eq!(read, hall);
         assert!(read.check(&objectives).is_ok());
+    }
+
+    #[test]
+    fn a_promoted_candidate_ranks_by_its_highest_rung_and_replaces_its_entry() {
+        let objectives = [Objective::ValidationAccuracy];
+        let at = |formula: &str, id: u64, rung: u32, acc: f64| {
+            let mut r = record_of(formula, id, true, Some(vec![acc]));
+            r.rung = rung;
+            r
+        };
+        let mut live = LiveHallOfFame::new(&objectives, 3);
+        live.add(&at("relu(x)", 0, 0, 0.90));
+        live.add(&at("tanh(x)", 1, 0, 0.80));
+        live.add(&at("abs(x)", 2, 0, 0.70));
+        let ids = |h: &HallOfFame| h.top.iter().map(|e| (e.id, e.rung)).collect::<Vec<_>>();
+        assert_eq!(ids(live.hall()), vec![(0, 0), (1, 0), (2, 0)]);
+        // Candidate 2 at rung 1 ranks first even with a lower score, and only once.
+        live.add(&at("abs(x)", 2, 1, 0.60));
+        assert_eq!(ids(live.hall()), vec![(2, 1), (0, 0), (1, 0)]);
+        assert_eq!(live.hall().pareto.iter().filter(|e| e.id == 2).count(), 1);
+        // A record of an older rung changes nothing; a failed promotion removes the candidate.
+        live.add(&at("abs(x)", 2, 0, 0.99));
+        assert_eq!(ids(live.hall()), vec![(2, 1), (0, 0), (1, 0)]);
+        let mut failed = record_of("relu(x)", 0, false, None);
+        failed.rung = 1;
+        live.add(&failed);
+        assert_eq!(ids(live.hall()), vec![(2, 1), (1, 0)]);
+        assert!(
+            live.hall().table().contains("#2     r1 0.6000"),
+            "{}",
+            live.hall().table()
+        );
     }
 }

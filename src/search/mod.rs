@@ -12,6 +12,7 @@ pub mod algorithm;
 pub mod engine;
 pub mod enumerate;
 pub mod event;
+pub mod fidelity;
 pub mod final_check;
 pub mod genome;
 pub mod hall_of_fame;

@@ -144,6 +144,7 @@ mod tests {
         Record {
             id: 1,
             batch: 0,
+            rung: 0,
             formula: formula.to_string(),
             backward: crate::grad::BackwardMode::Exact,
             backward_formula: String::new(),

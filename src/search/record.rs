@@ -92,8 +92,12 @@ impl Outcome {
 pub struct Record {
     /// Sequential id within the run.
     pub id: u64,
-    /// The batch (generation) that proposed it.
+    /// The batch (generation) that trained it at this rung.
     pub batch: u64,
+    /// The rung of a multi-fidelity ladder it was trained at ([`super::fidelity`]); 0 without
+    /// a ladder. A promoted candidate has one record per rung, all with its id.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rung: u32,
     /// The canonical forward formula.
     pub formula: String,
     /// The backward mode.
@@ -116,6 +120,10 @@ pub struct Record {
     pub seconds: f64,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl Record {
     /// The candidate as an activation (the formula and mode parse back exactly).
     pub fn activation(&self) -> Result<Activation, crate::expr::ParseError> {
@@ -129,4 +137,22 @@ impl Record {
     pub fn is_trained(&self) -> bool {
         matches!(self.outcome, Outcome::Trained { .. })
     }
+}
+
+/// The latest record of each candidate (its highest rung), in the order the candidates first
+/// appear: what tables, exports and the hall of fame show for a journal with promotions.
+pub fn latest_per_candidate(records: &[Record]) -> Vec<&Record> {
+    let mut index: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut out: Vec<&Record> = Vec::new();
+    for r in records {
+        match index.get(&r.id) {
+            Some(&i) if out[i].rung <= r.rung => out[i] = r,
+            Some(_) => {}
+            None => {
+                index.insert(r.id, out.len());
+                out.push(r);
+            }
+        }
+    }
+    out
 }

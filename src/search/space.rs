@@ -2,6 +2,7 @@
 //! edit (`search-spaces/*.ron`). Loading checks every name and number; errors carry the file,
 //! line and column.
 
+use super::fidelity::Fidelity;
 use crate::expr::primitive::{lookup, nearest_name};
 use crate::expr::Op;
 use crate::grad::BackwardMode;
@@ -322,8 +323,13 @@ pub struct SearchSpace {
     pub constants: Constants,
     /// Allowed backward modes.
     pub backward: BackwardSpace,
-    /// How every candidate is trained and scored.
+    /// How every candidate is trained and scored (without a ladder), or what the rungs of the
+    /// ladder share (dataset, network, optimiser, batch size).
     pub task: Task,
+    /// A multi-fidelity ladder (successive halving): cheap rungs first, the best `1/eta` of
+    /// each promoted to the next ([`Fidelity`]). Without one, every candidate trains on `task`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<Fidelity>,
     /// What to optimise; the first is the main objective.
     pub objectives: Vec<Objective>,
     /// The search algorithm.
@@ -465,6 +471,19 @@ impl SearchSpace {
         self.objectives[0]
     }
 
+    /// The task of each rung, cheapest first: the ladder's rungs, or the space's task alone.
+    pub fn rung_tasks(&self) -> Vec<Task> {
+        match &self.fidelity {
+            Some(f) => f.tasks(&self.task),
+            None => vec![self.task.clone()],
+        }
+    }
+
+    /// The task results are judged at: the top rung's (seeds aside, what the final check trains).
+    pub fn top_task(&self) -> Task {
+        self.rung_tasks().pop().unwrap_or_else(|| self.task.clone())
+    }
+
     /// Checks a space that is to be searched: [`SearchSpace::validate_settings`] and
     /// [`SearchSpace::check_searchable`]. On error returns the field to point at and the message.
     pub fn validate(&self) -> Result<(), FieldError> {
@@ -542,6 +561,9 @@ impl SearchSpace {
         self.task
             .validate()
             .or_else(|e| fail("task", e.to_string()))?;
+        if let Some(f) = &self.fidelity {
+            f.validate(&self.task)?;
+        }
         if self.objectives.is_empty() {
             return fail("objectives", "at least one objective is needed".into());
         }

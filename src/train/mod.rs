@@ -48,5 +48,7 @@ pub use task::{
     Budget, Task, TrainError, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH,
     MAX_SEEDS, MAX_STEPS,
 };
-pub use trainer::{evaluate, Progress, SeedTimes, Trainer, MAX_WEIGHT, NOISE_LEVELS};
+pub use trainer::{
+    evaluate, evaluate_jobs, Progress, SeedTimes, Trainer, MAX_WEIGHT, NOISE_LEVELS,
+};
 pub use workers::{Workers, MAX_WORKERS};

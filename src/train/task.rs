@@ -32,6 +32,10 @@ pub struct Task {
     pub batch_size: usize,
     /// Training length per seed.
     pub budget: Budget,
+    /// Train on this many examples of the training split, drawn by the split seed (a cheap
+    /// rung of a multi-fidelity ladder), or on all of them (`None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_examples: Option<usize>,
     /// One training run per seed (initialisation, batch order, input noise).
     pub seeds: Vec<u64>,
 }
@@ -47,6 +51,7 @@ impl Default for Task {
             optimizer: OptimizerConfig::default(),
             batch_size: 64,
             budget: Budget::Epochs(100),
+            train_examples: None,
             seeds: (0..5).collect(),
         }
     }
@@ -101,6 +106,9 @@ impl Task {
                 return invalid(format!("steps must be in 1..={MAX_STEPS}, got {s}"))
             }
             _ => {}
+        }
+        if self.train_examples == Some(0) {
+            return invalid("train_examples must be at least 1".to_string());
         }
         if self.seeds.is_empty() || self.seeds.len() > MAX_SEEDS {
             return invalid(format!(

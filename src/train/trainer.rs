@@ -29,6 +29,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Weights larger than this in magnitude count as exploded.
@@ -61,7 +62,9 @@ pub struct Progress {
 #[derive(Clone, Debug)]
 pub struct Trainer {
     task: Task,
-    data: Dataset,
+    data: Arc<Dataset>,
+    /// The training examples used: all of the training split, or the task's subset of it.
+    train_rows: Vec<usize>,
 }
 
 /// Where the seeds of one evaluation spent their time, summed over the seeds.
@@ -91,6 +94,80 @@ impl Prepared {
     }
 }
 
+/// Like [`Trainer::evaluate_all`] with a trainer per activation (the rungs of a multi-fidelity
+/// ladder: other budgets, seeds or training subsets): every (activation, seed) pair is one job,
+/// whichever trainer it belongs to, so a batch mixing rungs keeps every worker busy.
+pub fn evaluate_jobs(
+    workers: &Workers,
+    jobs: &[(&Trainer, &CompiledActivation)],
+) -> Result<Vec<(Evaluation, SeedTimes)>, TrainError> {
+    let prepared: Vec<Prepared> = jobs.iter().map(|(t, a)| t.prepare(a)).collect();
+    // The (job, seed index) of every flat job, in order.
+    let flat: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(j, (t, _))| (0..t.task.seeds.len()).map(move |k| (j, k)))
+        .collect();
+    let mut scores = workers
+        .map(flat.len(), |i| {
+            let (j, k) = flat[i];
+            let trainer = jobs[j].0;
+            let started = Instant::now();
+            let score = trainer.train_seed(&prepared[j], trainer.task.seeds[k], &|_| {});
+            score.map(|(score, scoring_s)| {
+                let times = SeedTimes {
+                    seconds: started.elapsed().as_secs_f64(),
+                    scoring_s,
+                };
+                (score, times)
+            })
+        })?
+        .into_iter();
+    jobs.iter()
+        .zip(&prepared)
+        .map(|((t, _), p)| {
+            let timed: Vec<(Score, SeedTimes)> = scores
+                .by_ref()
+                .take(t.task.seeds.len())
+                .collect::<Result<_, _>>()?;
+            let times = SeedTimes {
+                seconds: timed.iter().map(|(_, t)| t.seconds).sum(),
+                scoring_s: timed.iter().map(|(_, t)| t.scoring_s).sum(),
+            };
+            let evaluation = p.evaluation(timed.into_iter().map(|(s, _)| s).collect())?;
+            Ok((evaluation, times))
+        })
+        .collect()
+}
+
+/// The rows of a training split of `len` examples a task trains on: all of them, or
+/// `examples` of them drawn by `split_seed` (the same for every training seed), in split order.
+fn training_subset(
+    len: usize,
+    examples: Option<usize>,
+    split_seed: u64,
+) -> Result<Vec<usize>, String> {
+    let mut rows: Vec<usize> = (0..len).collect();
+    match examples {
+        None => Ok(rows),
+        Some(n) if n > len => Err(format!(
+            "train_examples is {n} but the training split has only {len} examples"
+        )),
+        Some(n) => {
+            // A stream of its own, so the subset does not depend on anything else drawn.
+            let mut rng = ChaCha8Rng::seed_from_u64(split_seed);
+            rng.set_stream(SUBSET_STREAM);
+            rows.shuffle(&mut rng);
+            rows.truncate(n);
+            rows.sort_unstable();
+            Ok(rows)
+        }
+    }
+}
+
+/// The random stream the training subset is drawn from.
+const SUBSET_STREAM: u64 = 0x5ab5e7;
+
 /// Evaluates `activation` on `task`, loading the dataset first. To evaluate several
 /// activations, build a [`Trainer`] once instead.
 pub fn evaluate(activation: &CompiledActivation, task: &Task) -> Result<Evaluation, TrainError> {
@@ -105,9 +182,29 @@ impl Trainer {
         Trainer::with_data(task, data)
     }
 
+    /// A trainer for another task on the same data (a rung of a multi-fidelity ladder, the
+    /// final check's seeds): `task` must name the same dataset and split seed; the loaded data
+    /// is shared, not copied.
+    pub fn for_task(&self, task: Task) -> Result<Self, TrainError> {
+        if task.dataset != self.task.dataset || task.split_seed != self.task.split_seed {
+            return Err(TrainError::InvalidTask(format!(
+                "a trainer for {} (split seed {}) cannot train on {} (split seed {})",
+                self.task.dataset.name(),
+                self.task.split_seed,
+                task.dataset.name(),
+                task.split_seed
+            )));
+        }
+        Trainer::sharing(task, self.data.clone())
+    }
+
     /// Validates the task and pairs it with already loaded data (`task.dataset` is then only a
     /// label).
     pub(crate) fn with_data(task: Task, data: Dataset) -> Result<Self, TrainError> {
+        Trainer::sharing(task, Arc::new(data))
+    }
+
+    fn sharing(task: Task, data: Arc<Dataset>) -> Result<Self, TrainError> {
         task.validate()?;
         if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
             return Err(TrainError::InvalidTask(format!(
@@ -118,7 +215,13 @@ impl Trainer {
                 data.test.len()
             )));
         }
-        Ok(Trainer { task, data })
+        let train_rows = training_subset(data.train.len(), task.train_examples, task.split_seed)
+            .map_err(TrainError::InvalidTask)?;
+        Ok(Trainer {
+            task,
+            data,
+            train_rows,
+        })
     }
 
     /// The task.
@@ -136,7 +239,7 @@ impl Trainer {
         match self.task.budget {
             Budget::Steps(s) => s,
             Budget::Epochs(e) => {
-                let n = self.data.train.len() as u64;
+                let n = self.train_rows.len() as u64;
                 e * n.div_ceil(self.task.batch_size as u64)
             }
         }
@@ -198,35 +301,9 @@ impl Trainer {
         workers: &Workers,
         activations: &[&CompiledActivation],
     ) -> Result<Vec<(Evaluation, SeedTimes)>, TrainError> {
-        let prepared: Vec<Prepared> = activations.iter().map(|a| self.prepare(a)).collect();
-        let seeds = &self.task.seeds;
-        let per = seeds.len();
-        let mut scores = workers
-            .map(prepared.len() * per, |job| {
-                let started = Instant::now();
-                let score = self.train_seed(&prepared[job / per], seeds[job % per], &|_| {});
-                score.map(|(score, scoring_s)| {
-                    let times = SeedTimes {
-                        seconds: started.elapsed().as_secs_f64(),
-                        scoring_s,
-                    };
-                    (score, times)
-                })
-            })?
-            .into_iter();
-        prepared
-            .iter()
-            .map(|p| {
-                let timed: Vec<(Score, SeedTimes)> =
-                    scores.by_ref().take(per).collect::<Result<_, _>>()?;
-                let times = SeedTimes {
-                    seconds: timed.iter().map(|(_, t)| t.seconds).sum(),
-                    scoring_s: timed.iter().map(|(_, t)| t.scoring_s).sum(),
-                };
-                let evaluation = p.evaluation(timed.into_iter().map(|(s, _)| s).collect())?;
-                Ok((evaluation, times))
-            })
-            .collect()
+        let jobs: Vec<(&Trainer, &CompiledActivation)> =
+            activations.iter().map(|&a| (self, a)).collect();
+        evaluate_jobs(workers, &jobs)
     }
 
     /// Sets up an activation for training: its activation operation (standardised when the network
@@ -284,9 +361,9 @@ impl Trainer {
         )?;
         let mut optimizer = Optimizer::new(&self.task.optimizer, net.parameters());
         let mut order_rng = rng(seed, 1);
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        let mut next = train.len();
-        let batch = self.task.batch_size.min(train.len());
+        let mut order: Vec<usize> = self.train_rows.clone();
+        let mut next = order.len();
+        let batch = self.task.batch_size.min(order.len());
         let mut xb = Vec::with_capacity(batch * train.n_features);
         let mut yb = Vec::with_capacity(batch);
         let (mut steps, mut reported, mut loss) = (0u64, 0u64, f32::NAN);
@@ -486,5 +563,39 @@ mod tests {
             .unwrap();
         assert_eq!(total.into_inner(), 120);
         assert_eq!(finished.into_inner(), 2);
+    }
+
+    #[test]
+    fn a_training_subset_is_drawn_by_the_split_seed_and_bounds_the_epoch() {
+        let task = |n: Option<usize>, split_seed: u64| Task {
+            budget: Budget::Epochs(1),
+            train_examples: n,
+            split_seed,
+            ..Task::default()
+        };
+        let all = Trainer::new(task(None, 0)).unwrap();
+        let n_train = all.data().train.len();
+        assert_eq!(all.steps_per_seed(), n_train.div_ceil(64) as u64);
+        let some = all.for_task(task(Some(100), 0)).unwrap();
+        assert_eq!(some.steps_per_seed(), 2);
+        assert_eq!(some.train_rows.len(), 100);
+        assert!(some.train_rows.windows(2).all(|w| w[0] < w[1]));
+        // Not the first 100 rows (the split is ordered by class), and the same every time.
+        assert_ne!(some.train_rows, (0..100).collect::<Vec<_>>());
+        assert_eq!(
+            some.train_rows,
+            all.for_task(task(Some(100), 0)).unwrap().train_rows
+        );
+        // The data is shared, not copied; another split is refused.
+        assert!(Arc::ptr_eq(&all.data, &some.data));
+        assert!(all.for_task(task(Some(100), 1)).is_err());
+        let too_many = all.for_task(task(Some(n_train + 1), 0)).unwrap_err();
+        assert!(
+            too_many.to_string().contains("train_examples"),
+            "{too_many}"
+        );
+        let act = Activation::parse("relu(x)", "exact").unwrap().compile();
+        let e = some.evaluate(&act).unwrap();
+        assert_eq!(e.seeds[0].steps, 2);
     }
 }

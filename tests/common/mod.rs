@@ -6,6 +6,11 @@ use std::process::{Command, Output};
 
 /// The tiny search space of the integration tests.
 pub const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-space.ron");
+/// The tiny space with a three-rung multi-fidelity ladder.
+pub const TINY_LADDER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/tiny-ladder-space.ron"
+);
 
 /// Runs `radact` with `args`.
 pub fn radact(args: &[&str]) -> Output {
