@@ -30,6 +30,17 @@ pub fn ui(ui: &mut egui::Ui, row: &Row) {
             ui.label("generation");
             ui.label(row.generation().to_string());
             ui.end_row();
+            if row.rung() > 0 {
+                ui.label("rung");
+                ui.label(format!(
+                    "{} (promoted {} time{}: scores below are from rung {})",
+                    row.rung(),
+                    row.rung(),
+                    if row.rung() == 1 { "" } else { "s" },
+                    row.rung()
+                ));
+                ui.end_row();
+            }
             ui.label("status");
             let status = row.status_text();
             if row.record.outcome.reason().is_some() {

@@ -18,6 +18,8 @@ pub enum SortKey {
     Id,
     /// Generation.
     Generation,
+    /// Rung of a multi-fidelity ladder.
+    Rung,
     /// Forward formula, alphabetically.
     Formula,
     /// Backward mode, alphabetically.
@@ -123,10 +125,15 @@ impl Population {
     }
 
     /// Adds rows; a row with an id already present replaces it (a resumed search reports the
-    /// candidates it replays from the journal again).
+    /// candidates it replays from the journal again; a promoted candidate's record at a higher
+    /// rung replaces its lower one, never the other way round).
     pub fn insert(&mut self, rows: impl IntoIterator<Item = Row>) {
         for row in rows {
             match self.by_id.get(&row.id()) {
+                Some(&i) if row.rung() > self.rows[i].rung() => {
+                    self.rows[i] = self.rows[i].promoted_to(row);
+                }
+                Some(&i) if row.rung() < self.rows[i].rung() => {}
                 Some(&i) => self.rows[i] = row,
                 None => {
                     self.by_id.insert(row.id(), self.rows.len());
@@ -253,6 +260,7 @@ impl Population {
             let o = match key {
                 SortKey::Id => a.id().cmp(&b.id()),
                 SortKey::Generation => a.generation().cmp(&b.generation()),
+                SortKey::Rung => a.rung().cmp(&b.rung()),
                 SortKey::Formula => a.formula().cmp(b.formula()),
                 SortKey::Backward => a.backward.cmp(&b.backward),
                 SortKey::Status => a.status_text().cmp(&b.status_text()),
@@ -341,6 +349,7 @@ impl Population {
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::initial(40.0).at_least(28.0))
             .column(Column::initial(34.0).at_least(28.0))
+            .column(Column::initial(34.0).at_least(28.0))
             .column(Column::remainder().at_least(120.0).clip(true))
             .column(Column::initial(90.0).at_least(50.0).clip(true));
         for _ in METRIC_COLUMNS {
@@ -354,6 +363,15 @@ impl Population {
                 header.col(|ui| self.header_button(ui, "#", SortKey::Id, "candidate id"));
                 header.col(|ui| {
                     self.header_button(ui, "gen", SortKey::Generation, "generation (batch)")
+                });
+                header.col(|ui| {
+                    self.header_button(
+                        ui,
+                        "rung",
+                        SortKey::Rung,
+                        "the highest rung of the multi-fidelity ladder it was trained at \
+                         (promoted from each rung below; its values come from this one)",
+                    )
                 });
                 header.col(|ui| {
                     self.header_button(ui, "formula f(x)", SortKey::Formula, "forward formula")
@@ -382,6 +400,9 @@ impl Population {
                     });
                     table_row.col(|ui| {
                         ui.label(format!("{}", row.generation()));
+                    });
+                    table_row.col(|ui| {
+                        ui.label(format!("{}", row.rung()));
                     });
                     table_row.col(|ui| {
                         let r = ui.add(
@@ -465,5 +486,55 @@ pub fn format_metric(metric: Metric, value: Option<f64>) -> String {
         (Metric::Objective(Objective::Cost), Some(v)) => format!("{v:.0}"),
         (Metric::ForwardNs, Some(v)) => format!("{v:.2}"),
         (_, Some(v)) => format!("{v:.3}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use radact::expr::Fingerprint;
+    use radact::grad::BackwardMode;
+    use radact::search::record::{Origin, Outcome, Record};
+    use radact::search::Objective;
+
+    fn row(id: u64, batch: u64, rung: u32, value: f64) -> Row {
+        let record = Record {
+            id,
+            batch,
+            rung,
+            formula: "relu(x)".into(),
+            backward: BackwardMode::Exact,
+            backward_formula: "heaviside(x)".into(),
+            origin: Origin::Random,
+            fingerprint: Fingerprint(id),
+            backward_fingerprint: Fingerprint(0),
+            outcome: Outcome::Rejected {
+                reason: "test".into(),
+            },
+            objectives: Some(vec![value]),
+            seconds: 0.0,
+        };
+        Row::new(record, &[Objective::ValidationAccuracy])
+    }
+
+    #[test]
+    fn a_promotion_replaces_the_row_and_keeps_its_generation() {
+        let mut p = Population::default();
+        p.insert([row(0, 0, 0, 0.5), row(1, 0, 0, 0.6)]);
+        p.insert([row(0, 3, 1, 0.7)]);
+        assert_eq!(p.len(), 2);
+        let r = &p.rows[p.by_id[&0]];
+        assert_eq!((r.rung(), r.generation(), r.main), (1, 0, Some(0.7)));
+        // A lower rung arriving late (a replayed journal) does not undo the promotion.
+        p.insert([row(0, 0, 0, 0.5)]);
+        let r = &p.rows[p.by_id[&0]];
+        assert_eq!((r.rung(), r.main), (1, Some(0.7)));
+        // Sorting by rung puts the promoted candidate last (ascending).
+        p.sort = SortKey::Rung;
+        p.ascending = true;
+        p.dirty = true;
+        p.refresh();
+        let order: Vec<u64> = p.visible.iter().map(|&i| p.rows[i].id()).collect();
+        assert_eq!(order, vec![1, 0]);
     }
 }

@@ -77,6 +77,9 @@ pub struct Row {
     pub forward_ns: Option<f64>,
     /// The value of the run's main objective, when the candidate has objective values.
     pub main: Option<f64>,
+    /// The generation (batch) that proposed the candidate: its first record's batch, also
+    /// once the row shows a promotion's record.
+    generation: u64,
 }
 
 impl Row {
@@ -97,8 +100,23 @@ impl Row {
                 .as_ref()
                 .and_then(|o| o.first().copied())
                 .and_then(finite),
+            generation: record.batch,
             record,
         }
+    }
+
+    /// This row, showing `later`, a record of the same candidate at a higher rung of a
+    /// multi-fidelity ladder (its generation stays the one that proposed it).
+    pub fn promoted_to(&self, later: Row) -> Row {
+        Row {
+            generation: self.generation,
+            ..later
+        }
+    }
+
+    /// The rung of a multi-fidelity ladder the row's values come from (0 without a ladder).
+    pub fn rung(&self) -> u32 {
+        self.record.rung
     }
 
     /// The candidate's id in the run.
@@ -113,7 +131,7 @@ impl Row {
 
     /// The generation (batch) that proposed it.
     pub fn generation(&self) -> u64 {
-        self.record.batch
+        self.generation
     }
 
     /// The value of `metric`, if known.

@@ -446,7 +446,7 @@ impl Session {
                 backward,
                 objective,
                 value,
-            } => self.note(if *rung > 0 {
+            } => self.note(if rung > 0 {
                 format!("best #{id}: {objective} {value:.4} (rung {rung})  {formula} [{backward}]")
             } else {
                 format!("best #{id}: {objective} {value:.4}  {formula} [{backward}]")

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod export;
 pub mod help;
 pub mod inspect;
+pub mod ladder;
 pub mod primitives;
 pub mod runs;
 pub mod search;
@@ -33,6 +34,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Search for activations in a search space (default: the embedded DIGITS space).
     Search(search::SearchArgs),
+    /// Check a space's multi-fidelity ladder: train candidates at every rung and report how
+    /// well each rung predicts the top one (Spearman, overlap of the best 1/eta).
+    Ladder(ladder::LadderArgs),
     /// Continue a stopped or killed search run.
     Resume(search::ResumeArgs),
     /// List search runs and their best candidates.
@@ -88,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Search(args) => search::run(args),
         Command::Resume(args) => search::resume(args),
+        Command::Ladder(args) => ladder::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),

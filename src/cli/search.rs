@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
     /// Search space: a RON file, or the name of a shipped space (default, radical, swish-space,
-    /// fashion). Without it, the embedded default space.
+    /// fashion, deep). Without it, the embedded default space.
     #[arg(long)]
     pub space: Option<String>,
     /// Run name: the run goes to runs/NAME (default: the space's name and the time).
@@ -85,8 +85,13 @@ pub fn load_space(arg: Option<&str>) -> Result<SearchSpace, CliError> {
     match arg {
         None => Ok(SearchSpace::default_space()),
         Some(s) if !Path::new(s).exists() => SearchSpace::shipped(s).ok_or_else(|| {
+            let names: Vec<&str> = radact::search::space::SHIPPED_SPACES
+                .iter()
+                .map(|(name, _)| *name)
+                .collect();
             input_error(anyhow!(
-                "no search space file `{s}` (and no shipped space of that name: default, radical, swish-space, fashion)"
+                "no search space file `{s}` (and no shipped space of that name: {})",
+                names.join(", ")
             ))
         }),
         Some(s) => SearchSpace::load(Path::new(s)).map_err(input_error),

@@ -5,7 +5,10 @@
 //! constants ([`structure_key`]: `threshold(x, 0.0487)` and `threshold(x, 0.0544)` with the same
 //! backward) are variants of one entry, which shows the best of them and how many there were,
 //! so that a run's top entries are distinct ideas rather than copies of one with other
-//! constants. The Pareto front lists single candidates.
+//! constants. Candidates of different structures whose forward and backward functions agree
+//! within a tolerance ([`Behaviour::near`]: `relu(x)` and `max(x, 0.001)`) also count as one
+//! idea: a record joins the first group whose behaviour is that close. The Pareto front lists
+//! single candidates.
 //!
 //! With a multi-fidelity ladder a candidate is shown by its highest rung: a higher rung ranks
 //! first (its scores come from a larger budget), and on the Pareto front the rung is one more
@@ -80,6 +83,55 @@ pub fn structure_key(formula: &str, backward_formula: &str) -> String {
     format!("{} | {}", erase(formula), erase(backward_formula))
 }
 
+/// Points a candidate's behaviour is sampled at: 97 evenly spaced over [-4, 4].
+const BEHAVIOUR_POINTS: usize = 97;
+/// Largest difference, relative to `1 + |value|`, at which two behaviours count as the same.
+pub const BEHAVIOUR_TOLERANCE: f32 = 0.01;
+
+/// What a candidate computes, sampled: its forward function and backward multiplier at
+/// [`BEHAVIOUR_POINTS`] points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Behaviour {
+    f: Vec<f32>,
+    g: Vec<f32>,
+}
+
+impl Behaviour {
+    /// The behaviour of a record's formulas; `None` when one does not parse.
+    pub fn of(formula: &str, backward_formula: &str) -> Option<Behaviour> {
+        let sample = |text: &str| -> Option<Vec<f32>> {
+            let program = crate::expr::Program::compile(&crate::expr::parse(text).ok()?);
+            let xs: Vec<f32> = (0..BEHAVIOUR_POINTS)
+                .map(|i| -4.0 + 8.0 * i as f32 / (BEHAVIOUR_POINTS - 1) as f32)
+                .collect();
+            let mut ys = vec![0.0; xs.len()];
+            program.eval(&xs, &mut ys);
+            Some(ys)
+        };
+        Some(Behaviour {
+            f: sample(formula)?,
+            g: sample(backward_formula)?,
+        })
+    }
+
+    /// Whether the two agree everywhere within [`BEHAVIOUR_TOLERANCE`] (relative to
+    /// `1 + |value|`; NaN agrees only with NaN, an infinity only with itself).
+    pub fn near(&self, other: &Behaviour) -> bool {
+        let close = |a: &[f32], b: &[f32]| {
+            a.iter().zip(b).all(|(&x, &y)| {
+                if x.is_nan() || y.is_nan() {
+                    return x.is_nan() && y.is_nan();
+                }
+                if x.is_infinite() || y.is_infinite() {
+                    return x == y;
+                }
+                x == y || (x - y).abs() <= BEHAVIOUR_TOLERANCE * (1.0 + x.abs().max(y.abs()))
+            })
+        };
+        close(&self.f, &other.f) && close(&self.g, &other.g)
+    }
+}
+
 /// What the live hall of fame knows about one structure: its best member (id and main score)
 /// and how many were trained.
 #[derive(Clone, Debug)]
@@ -111,8 +163,11 @@ pub struct HallOfFame {
 pub(crate) struct LiveHallOfFame {
     hall: HallOfFame,
     size: usize,
-    /// Every structure seen, by [`structure_key`].
+    /// Every group seen, by the [`structure_key`] of its first member.
     groups: HashMap<String, Group>,
+    /// The behaviour of each group's first member, to find the group a new structure's
+    /// behaviour is near.
+    behaviours: Vec<(String, Behaviour)>,
     /// The structure key of each entry of `hall.top`, in the same order.
     top_keys: Vec<String>,
     /// The rung of each candidate's latest trained or failed record.
@@ -132,6 +187,7 @@ impl LiveHallOfFame {
             },
             size,
             groups: HashMap::new(),
+            behaviours: Vec::new(),
             top_keys: Vec::new(),
             rungs: HashMap::new(),
             latest: Default::default(),
@@ -175,6 +231,7 @@ impl LiveHallOfFame {
         self.hall.top.clear();
         self.hall.pareto.clear();
         self.groups.clear();
+        self.behaviours.clear();
         self.top_keys.clear();
         let latest = std::mem::take(&mut self.latest);
         for r in latest.values() {
@@ -183,9 +240,27 @@ impl LiveHallOfFame {
         self.latest = latest;
     }
 
+    /// The key of the group `r` belongs to: its structure's, or that of the first group whose
+    /// behaviour is near its own.
+    fn group_key(&mut self, r: &Record) -> String {
+        let key = structure_key(&r.formula, &r.backward_formula);
+        if self.groups.contains_key(&key) {
+            return key;
+        }
+        let Some(behaviour) = Behaviour::of(&r.formula, &r.backward_formula) else {
+            return key;
+        };
+        if let Some((near, _)) = self.behaviours.iter().find(|(_, b)| b.near(&behaviour)) {
+            return near.clone();
+        }
+        self.behaviours.push((key.clone(), behaviour));
+        key
+    }
+
     /// Adds a candidate's latest record to the top entries and the Pareto front.
     fn insert(&mut self, r: &Record) {
-        let objectives = &self.hall.objectives;
+        let objectives = self.hall.objectives.clone();
+        let objectives = &objectives;
         let Outcome::Trained { evaluation } = &r.outcome else {
             return;
         };
@@ -218,8 +293,9 @@ impl LiveHallOfFame {
                 better(other, rank) || (!better(rank, other) && e.id <= entry.id)
             })
         };
-        // The top entries: one per structure, its best member.
-        let key = structure_key(&r.formula, &r.backward_formula);
+        // The top entries: one per group (a structure, and the structures that behave like
+        // it), its best member.
+        let key = self.group_key(r);
         let in_top = self.top_keys.iter().position(|k| *k == key);
         let group = self.groups.entry(key.clone()).or_insert(Group {
             best: (r.id, rank),
@@ -549,11 +625,13 @@ mod tests {
         ];
         let hall = HallOfFame::build(&objectives, 5, &records);
         let rows: Vec<(u64, usize)> = hall.top.iter().map(|e| (e.id, e.variants)).collect();
-        assert_eq!(rows, [(3, 3), (2, 1), (4, 1)]);
+        // relu behaves like the thresholds at the sampled points (relu in all but name): one
+        // idea with four variants.
+        assert_eq!(rows, [(3, 4), (4, 1)]);
         assert_eq!(hall.top[0].formula, "threshold(x, 0.0544)");
         assert!(hall
             .table()
-            .contains("threshold(x, 0.0544) [exact]  (3 variants)"));
+            .contains("threshold(x, 0.0544) [exact]  (4 variants)"));
         // The first two thresholds: one entry with 2 variants.
         let two = HallOfFame::build(&objectives, 5, &[records[0].clone(), records[2].clone()]);
         assert_eq!(two.top.len(), 1);
@@ -617,5 +695,32 @@ mod tests {
             "{}",
             live.hall().table()
         );
+    }
+
+    #[test]
+    fn structures_that_behave_alike_are_one_entry() {
+        let objectives = [Objective::ValidationAccuracy];
+        let records = [
+            record_of("relu(x)", 0, true, Some(vec![0.80])),
+            record_of("tanh(x)", 1, true, Some(vec![0.70])),
+            // Another structure, within 0.001 of relu everywhere: a variant of its entry.
+            record_of("max(x, 0.001)", 2, true, Some(vec![0.85])),
+            // Different by 0.05 at and below 0: its own entry.
+            record_of("max(x, 0.05)", 3, true, Some(vec![0.60])),
+        ];
+        let hall = HallOfFame::build(&objectives, 5, &records);
+        let top: Vec<(u64, usize)> = hall.top.iter().map(|e| (e.id, e.variants)).collect();
+        assert_eq!(top, vec![(2, 2), (1, 1), (3, 1)]);
+        let relu = Behaviour::of("relu(x)", "heaviside(x)").unwrap();
+        assert!(relu.near(&Behaviour::of("max(x, 0.001)", "heaviside(x)").unwrap()));
+        assert!(
+            !relu.near(&Behaviour::of("relu(x)", "1").unwrap()),
+            "backward differs"
+        );
+        let sampled = |f: Vec<f32>| Behaviour { f, g: vec![1.0; 3] };
+        let nan = sampled(vec![f32::NAN, f32::INFINITY, 1.0]);
+        assert!(nan.near(&nan.clone()));
+        assert!(!nan.near(&sampled(vec![0.0, f32::INFINITY, 1.0])));
+        assert!(!nan.near(&sampled(vec![f32::NAN, f32::MAX, 1.0])));
     }
 }

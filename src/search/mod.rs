@@ -16,6 +16,7 @@ pub mod fidelity;
 pub mod final_check;
 pub mod genome;
 pub mod hall_of_fame;
+pub mod ladder_study;
 pub mod mutate;
 pub mod objective;
 pub mod pareto;

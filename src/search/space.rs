@@ -24,6 +24,7 @@ pub const SHIPPED_SPACES: &[(&str, &str)] = &[
         include_str!("../../search-spaces/swish-space.ron"),
     ),
     ("fashion", include_str!("../../search-spaces/fashion.ron")),
+    ("deep", include_str!("../../search-spaces/deep.ron")),
 ];
 
 /// A primitive named in a space file; reading it checks the name against the catalogue.
