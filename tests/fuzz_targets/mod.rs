@@ -124,6 +124,7 @@ fn propose(space: &SearchSpace, mut state: EngineState) {
         .enumerate()
         .map(|(i, p)| Member {
             id: 1000 + i as u64,
+            rung: 0,
             genome: p.genome,
             scores: vec![0.5; space.objectives.len()],
         })
