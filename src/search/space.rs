@@ -836,7 +836,7 @@ mod tests {
         assert!(e.contains("population must be in 2..=100000"), "{e}");
         let e = error_of(|t| {
             t.replacen(
-                "objectives: [validation_accuracy",
+                "objectives: [validation_loss",
                 "objectives: [test_accuracy",
                 1,
             )
