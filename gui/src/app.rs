@@ -117,6 +117,11 @@ impl RadactApp {
         self.session.run().and_then(|r| r.config.as_ref())
     }
 
+    /// The open run's final check, once read (or made).
+    pub fn final_report(&self) -> Option<&radact::search::final_check::FinalReport> {
+        self.session.run().and_then(|r| r.final_report.as_ref())
+    }
+
     /// Whether a search of this app is running (including stopping and the final check).
     pub fn is_searching(&self) -> bool {
         self.session.is_searching()

@@ -146,6 +146,15 @@ impl RadactApp {
                 ));
             }
             if let Some(report) = &run.final_report {
+                // One verdict line per checked candidate, always visible; the full table below.
+                for verdict in report.verdicts() {
+                    let line = format!("verdict: {verdict}");
+                    if verdict.better() {
+                        ui.colored_label(ui.visuals().hyperlink_color, line);
+                    } else {
+                        ui.label(line);
+                    }
+                }
                 ui.collapsing("Final check", |ui| {
                     ui.add(egui::Label::new(
                         egui::RichText::new(report.table()).monospace(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture_run, harness, step_until};
+use common::{fixture_run, fixture_run_checked, harness, step_until};
 use egui_kittest::kittest::Queryable;
 use radact::export::{candidate_name, ExportedActivation};
 use radact::search::Objective;
@@ -196,4 +196,25 @@ fn open_a_run_select_a_candidate_and_check_table_and_plots() {
     // Every input widget on screen has an accessible name (what `get_by_label` finds).
     h.run();
     h.check_accessibility();
+}
+
+#[test]
+fn a_checked_run_shows_one_verdict_line_per_candidate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("checked");
+    let verdicts = fixture_run_checked(&dir);
+    assert!(!verdicts.is_empty());
+    let app = RadactApp::new(tmp.path(), &tmp.path().join("no-spaces")).with_run(&dir);
+    let mut h = harness(app);
+    step_until(&mut h, Duration::from_secs(20), "the final check", |app| {
+        app.run_config().is_some() && app.final_report().is_some()
+    });
+    h.step();
+    for v in &verdicts {
+        let line = format!("verdict: {v}");
+        assert!(
+            h.query_by_label(&line).is_some(),
+            "the verdict line `{line}` is not shown"
+        );
+    }
 }

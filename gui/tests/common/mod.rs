@@ -7,7 +7,7 @@ use egui_kittest::Harness;
 use radact::run::{Run, RunConfig};
 use radact::search::engine::{Engine, EngineState};
 use radact::search::record::Record;
-use radact::search::SearchSpace;
+use radact::search::{FinalCheckConfig, SearchSpace};
 use radact_gui::RadactApp;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -71,6 +71,33 @@ pub fn fixture_run(dir: &Path) -> Vec<Record> {
         .run(&mut run, &mut |_| {})
         .expect("the fixture search runs");
     run.records().expect("journal")
+}
+
+/// A run of the tiny space like [`fixture_run`], then its final check (2 candidates against
+/// relu on 2 seeds); returns the report's verdict lines.
+pub fn fixture_run_checked(dir: &Path) -> Vec<String> {
+    let mut space = tiny_space();
+    space.final_check = FinalCheckConfig {
+        top: 2,
+        seeds: vec![100, 101],
+        baselines: vec!["relu(x)".into()],
+    };
+    let config = RunConfig::new("fixture", space.clone(), 0, space.evaluations);
+    let mut run = Run::create(dir, config, "test").expect("create the run");
+    let mut engine = run.engine(1).expect("engine");
+    engine
+        .run(&mut run, &mut |_| {})
+        .expect("the fixture search runs");
+    let hall = run
+        .view()
+        .hall_of_fame()
+        .expect("hall")
+        .expect("a hall of fame");
+    let report = run
+        .final_check_if_due(&hall, engine.workers())
+        .expect("the final check runs")
+        .expect("a final check is due");
+    report.verdicts().iter().map(|v| v.to_string()).collect()
 }
 
 /// A harness around `app`, large enough to show the whole table.
