@@ -719,6 +719,54 @@ mod tests {
     }
 
     #[test]
+    fn fashion_and_deep_have_a_three_rung_ladder_and_bad_ladders_are_refused() {
+        for name in ["fashion", "deep"] {
+            let s = SearchSpace::shipped(name).unwrap();
+            let ladder = s.fidelity.as_ref().expect("a ladder");
+            assert_eq!((ladder.eta, ladder.rungs.len()), (3, 3), "{name}");
+            let tasks = s.rung_tasks();
+            assert_eq!(tasks[0].train_examples, Some(10_000));
+            assert_eq!(tasks[2].seeds.len(), 3);
+            // The final check trains at the top rung's budget.
+            assert_eq!(s.top_task().budget, tasks[2].budget);
+            assert_eq!(s.main_objective(), Objective::ValidationAccuracy);
+        }
+        assert_eq!(
+            SearchSpace::shipped("deep").unwrap().task.network.hidden,
+            vec![64; 6]
+        );
+        assert_eq!(
+            SearchSpace::default_space().main_objective(),
+            Objective::ValidationLoss
+        );
+        let text = include_str!("../../search-spaces/fashion.ron");
+        let bad = |from: &str, to: &str| {
+            let edited = text.replacen(from, to, 1);
+            assert_ne!(edited, text);
+            SearchSpace::from_ron(&edited, "fashion.ron")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("eta: 3", "eta: 1");
+        assert!(
+            e.contains("reduction factor") && e.starts_with("fashion.ron:"),
+            "{e}"
+        );
+        let e = bad("train_examples: Some(10000)", "train_examples: Some(0)");
+        assert!(e.contains("rung 0") && e.contains("train_examples"), "{e}");
+        let e = bad(
+            "(budget: epochs(3), seeds: [0]),",
+            "(budget: epochs(0), seeds: [0]),",
+        );
+        assert!(e.contains("rung 1") && e.contains("epochs"), "{e}");
+        let e = bad(
+            "budget: epochs(1), seeds: [0]",
+            "budget: epochs(1), sedes: [0]",
+        );
+        assert!(e.contains("sedes"), "{e}");
+    }
+
+    #[test]
     fn shipped_final_checks_compare_with_the_standard_baselines_on_enough_seeds() {
         for (name, _) in SHIPPED_SPACES {
             let check = SearchSpace::shipped(name).unwrap().final_check;
