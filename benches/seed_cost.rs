@@ -10,6 +10,11 @@
 //! per set of measurements:
 //!
 //! - `all`: every metric, what `radact train` prints;
+//! - `search`: what a search with `fashion.ron`'s objectives (validation accuracy, cost)
+//!   measures: the validation and test splits;
+//! - `robustness`: a search with the `robustness` objective: the test split and its two noisy
+//!   copies;
+//! - `test`: the test split only, what the final check measures.
 //!
 //! The dataset is loaded once, before timing. Times are the benchmark thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where the system lacks it): the seed runs on
@@ -21,9 +26,11 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use radact::activation::Activation;
+use radact::search::objective::measurements;
+use radact::search::Objective;
 use radact::train::{
-    Budget, DatasetSpec, Init, NetworkConfig, OptimizerConfig, OptimizerKind, Task, Trainer,
-    DEFAULT_FASHION_MNIST_DIR,
+    Budget, DatasetSpec, Init, Measurements, NetworkConfig, OptimizerConfig, OptimizerKind, Task,
+    Trainer, DEFAULT_FASHION_MNIST_DIR,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -95,13 +102,24 @@ fn seed_fixed_cost(c: &mut Criterion) {
         ("heaviside", "heaviside(x)", "surrogate"),
     ] {
         let act = Activation::parse(forward, backward).unwrap().compile();
-        group.bench_function(format!("{name}/all"), |b| {
-            b.iter_custom(|iters| {
-                timed(iters, || {
-                    black_box(trainer.evaluate_here(&act).unwrap());
+        for (measured, what) in [
+            ("all", Measurements::ALL),
+            (
+                "search",
+                measurements(&[Objective::ValidationAccuracy, Objective::Cost]),
+            ),
+            ("robustness", measurements(&[Objective::Robustness])),
+            ("test", Measurements::TEST),
+        ] {
+            let trainer = trainer.clone().measuring(what);
+            group.bench_function(format!("{name}/{measured}"), |b| {
+                b.iter_custom(|iters| {
+                    timed(iters, || {
+                        black_box(trainer.evaluate_here(&act).unwrap());
+                    })
                 })
-            })
-        });
+            });
+        }
     }
     group.finish();
 }

@@ -11,7 +11,7 @@ use super::algorithm::{Algorithm, Member, Proposal};
 use super::event::{Event, StopReason};
 use super::genome::baselines;
 use super::hall_of_fame::{HallOfFame, LiveHallOfFame};
-use super::objective::{graph_cost, scores, values};
+use super::objective::{graph_cost, measurements, scores, values};
 use super::prefilter::prefilter;
 use super::record::{Origin, Outcome, Record};
 use super::space::FieldError;
@@ -209,8 +209,9 @@ impl Engine {
         state: EngineState,
         records: Vec<Record>,
     ) -> Result<Engine, SearchError> {
-        // Every (candidate, seed) pair of a batch is a job for the engine's workers.
-        let trainer = Trainer::new(space.task.clone())?;
+        // Every (candidate, seed) pair of a batch is a job for the engine's workers; each
+        // trained seed is measured as far as the objectives need.
+        let trainer = Trainer::new(space.task.clone())?.measuring(measurements(&space.objectives));
         let workers = Workers::new(threads).map_err(|e| SearchError::Threads {
             threads,
             message: e.to_string(),

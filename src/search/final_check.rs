@@ -9,7 +9,7 @@ use super::space::SearchSpace;
 use super::stats::{holm, seeds_to_reach, sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
-use crate::train::{median, Evaluation, TrainError, Trainer, Workers};
+use crate::train::{median, Evaluation, Measurements, TrainError, Trainer, Workers};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -101,7 +101,8 @@ pub fn final_check(
     let cfg = &space.final_check;
     let mut task = space.task.clone();
     task.seeds = cfg.seeds.clone();
-    let trainer = Trainer::new(task)?;
+    // The check compares test accuracy only.
+    let trainer = Trainer::new(task)?.measuring(Measurements::TEST);
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg
         .baselines
         .iter()

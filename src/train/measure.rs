@@ -1,12 +1,154 @@
-//! What is measured of a trained network and an activation: accuracy and loss of logits,
-//! the number of distinct values an activation takes, and the forward program's cost.
+//! What is measured of a trained network and an activation: the scoring passes over a
+//! dataset's splits ([`measure`], as few as the [`Measurements`] ask for), accuracy and loss of
+//! logits, the number of distinct values an activation takes, and the forward program's cost.
 
-use super::dataset::Examples;
-use super::score::DISTINCT_VALUES_CAP;
+use super::dataset::{Dataset, Examples};
+use super::network::{Mlp, NetworkError, INFERENCE_CHUNK};
+use super::score::{Metrics, DISTINCT_VALUES_CAP};
 use crate::expr::Program;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Instant;
+
+/// Standard deviations of the input noise for the robustness scores.
+pub const NOISE_LEVELS: [f32; 2] = [0.1, 0.3];
+
+/// Which scoring passes a trained network gets, beyond the test split's, which it always gets
+/// (test accuracy and loss, sparsity and distinct values: the hall of fame, the final check
+/// and every front end show them). Each pass costs a forward pass over its split; on
+/// Fashion-MNIST the training split is 50 000 images, the others 10 000 each, and robustness
+/// also draws one Gaussian value per test pixel for each of the [`NOISE_LEVELS`].
+///
+/// A metric computed in one set of measurements has the same value in any other: each pass
+/// reads the trained network only, and the noise has a random stream of its own per seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Measurements {
+    /// Accuracy and loss on the training split.
+    pub training: bool,
+    /// Accuracy and loss on the validation split.
+    pub validation: bool,
+    /// Test accuracy under Gaussian input noise at each of the [`NOISE_LEVELS`].
+    pub robustness: bool,
+}
+
+impl Measurements {
+    /// Every metric: what `radact train` prints, and a [`Trainer`](super::Trainer)'s default.
+    pub const ALL: Measurements = Measurements {
+        training: true,
+        validation: true,
+        robustness: true,
+    };
+
+    /// The test split only (what the final check compares).
+    pub const TEST: Measurements = Measurements {
+        training: false,
+        validation: false,
+        robustness: false,
+    };
+
+    /// What either `self` or `other` measures.
+    pub fn union(self, other: Measurements) -> Measurements {
+        Measurements {
+            training: self.training || other.training,
+            validation: self.validation || other.validation,
+            robustness: self.robustness || other.robustness,
+        }
+    }
+}
+
+impl Default for Measurements {
+    /// [`Measurements::ALL`].
+    fn default() -> Self {
+        Measurements::ALL
+    }
+}
+
+/// Scores a trained network on `data`'s splits, the ones `measurements` asks for. The inner
+/// error is the reason for a failed status: the network's outputs on a measured split (training,
+/// validation, test, checked in that order) are not finite. `noise` is the seed's random stream
+/// for the robustness passes (drawn from only when they run).
+pub(crate) fn measure(
+    net: &Mlp,
+    data: &Dataset,
+    measurements: Measurements,
+    noise: &mut ChaCha8Rng,
+) -> Result<Result<Metrics<f64>, String>, NetworkError> {
+    let split = |examples: &Examples, asked: bool| -> Result<_, NetworkError> {
+        Ok(match asked {
+            true => Some(accuracy_and_loss(
+                &net.infer(&examples.features, None)?,
+                examples,
+            )),
+            false => None,
+        })
+    };
+    let training = split(&data.train, measurements.training)?;
+    let validation = split(&data.validation, measurements.validation)?;
+    let mut hidden = Vec::new();
+    let test = accuracy_and_loss(
+        &net.infer(&data.test.features, Some(&mut hidden))?,
+        &data.test,
+    );
+    for (name, pass) in [
+        ("training", training),
+        ("validation", validation),
+        ("test", Some(test)),
+    ] {
+        if pass.is_some_and(|(_, loss)| !loss.is_finite()) {
+            return Ok(Err(format!(
+                "the network's outputs on the {name} set are not finite"
+            )));
+        }
+    }
+    let zeros = hidden.iter().filter(|&&h| h == 0.0).count();
+    let sparsity = zeros as f64 / hidden.len().max(1) as f64;
+    let noisy = match measurements.robustness {
+        true => {
+            let mut accuracy = [0.0f64; NOISE_LEVELS.len()];
+            for (acc, sigma) in accuracy.iter_mut().zip(NOISE_LEVELS) {
+                *acc = noisy_accuracy(net, &data.test, sigma, noise)?;
+            }
+            Some(accuracy)
+        }
+        false => None,
+    };
+    Ok(Ok(Metrics {
+        train_accuracy: training.map(|(a, _)| a),
+        train_loss: training.map(|(_, l)| l),
+        validation_accuracy: validation.map(|(a, _)| a),
+        validation_loss: validation.map(|(_, l)| l),
+        test_accuracy: test.0,
+        test_loss: test.1,
+        sparsity,
+        distinct_values: distinct_values(&hidden) as f64,
+        noisy_accuracy_0_1: noisy.map(|n| n[0]),
+        noisy_accuracy_0_3: noisy.map(|n| n[1]),
+    }))
+}
+
+/// Accuracy of `net` on `examples` with Gaussian noise of standard deviation `sigma` drawn from
+/// `noise` added to every feature, row after row. The noisy inputs are made and run one
+/// inference chunk at a time (the chunks `Mlp::infer` would cut the whole set into, so the
+/// logits are the same), in a buffer of one chunk.
+fn noisy_accuracy(
+    net: &Mlp,
+    examples: &Examples,
+    sigma: f32,
+    noise: &mut ChaCha8Rng,
+) -> Result<f64, NetworkError> {
+    let normal = Normal::new(0.0f32, sigma).expect("the noise levels are positive");
+    let chunk_values = INFERENCE_CHUNK * examples.n_features;
+    let mut x = Vec::with_capacity(chunk_values.min(examples.features.len()));
+    let mut logits = Vec::with_capacity(examples.len() * net.n_classes());
+    for chunk in examples.features.chunks(chunk_values) {
+        x.clear();
+        x.extend(chunk.iter().map(|&v| v + normal.sample(noise)));
+        logits.extend_from_slice(&net.infer(&x, None)?);
+    }
+    Ok(accuracy_and_loss(&logits, examples).0)
+}
 
 /// Elements in the buffer used to time the forward program.
 const COST_ELEMENTS: usize = 4096;

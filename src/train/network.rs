@@ -30,7 +30,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
 /// Rows per chunk when running inference on a large set (bounds temporary memory).
-const INFERENCE_CHUNK: usize = 1024;
+pub(crate) const INFERENCE_CHUNK: usize = 1024;
 
 /// How the weights and biases are initialised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,24 +17,22 @@
 //! ```
 
 use super::dataset::Dataset;
-use super::measure::{accuracy_and_loss, distinct_values, forward_cost_ns};
+use super::measure::{forward_cost_ns, measure, Measurements};
 use super::network::Mlp;
 use super::op::ActivationOp;
 use super::optimizer::Optimizer;
-use super::score::{Evaluation, Metrics, Score, Status, Summary};
+use super::score::{Evaluation, Score, Status, Summary};
 use super::task::{Budget, Task, TrainError};
 use super::workers::Workers;
 use crate::activation::CompiledActivation;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Weights larger than this in magnitude count as exploded.
 pub const MAX_WEIGHT: f32 = 1e6;
-/// Standard deviations of the input noise for the robustness scores.
-pub const NOISE_LEVELS: [f32; 2] = [0.1, 0.3];
 /// Steps between progress reports (and weight checks).
 const REPORT_EVERY: u64 = 25;
 
@@ -58,10 +56,15 @@ pub struct Progress {
 }
 
 /// A task with its data loaded, ready to evaluate any number of activations.
+///
+/// The dataset is shared: every trainer of the same dataset and split seed in a process holds
+/// the one decoded copy ([`DatasetSpec::load_shared`](super::DatasetSpec::load_shared)), and
+/// cloning a trainer clones a pointer to it.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     task: Task,
-    data: Dataset,
+    data: Arc<Dataset>,
+    measurements: Measurements,
 }
 
 /// Where the seeds of one evaluation spent their time, summed over the seeds.
@@ -98,16 +101,18 @@ pub fn evaluate(activation: &CompiledActivation, task: &Task) -> Result<Evaluati
 }
 
 impl Trainer {
-    /// Validates the task and loads its dataset.
+    /// Validates the task and loads its dataset, or shares the copy another trainer in this
+    /// process loaded. It measures every metric ([`Measurements::ALL`]) until told otherwise
+    /// with [`Trainer::measuring`].
     pub fn new(task: Task) -> Result<Self, TrainError> {
         task.validate()?;
-        let data = task.dataset.load(task.split_seed)?;
+        let data = task.dataset.load_shared(task.split_seed)?;
         Trainer::with_data(task, data)
     }
 
     /// Validates the task and pairs it with already loaded data (`task.dataset` is then only a
     /// label).
-    pub(crate) fn with_data(task: Task, data: Dataset) -> Result<Self, TrainError> {
+    fn with_data(task: Task, data: Arc<Dataset>) -> Result<Self, TrainError> {
         task.validate()?;
         if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
             return Err(TrainError::InvalidTask(format!(
@@ -118,7 +123,24 @@ impl Trainer {
                 data.test.len()
             )));
         }
-        Ok(Trainer { task, data })
+        Ok(Trainer {
+            task,
+            data,
+            measurements: Measurements::ALL,
+        })
+    }
+
+    /// This trainer, scoring each trained seed with the passes `measurements` asks for only
+    /// (the test split's always): a search measures what its objectives need. A metric has the
+    /// same value whichever others are measured with it.
+    pub fn measuring(mut self, measurements: Measurements) -> Self {
+        self.measurements = measurements;
+        self
+    }
+
+    /// What this trainer measures of each trained seed.
+    pub fn measurements(&self) -> Measurements {
+        self.measurements
     }
 
     /// The task.
@@ -340,7 +362,7 @@ impl Trainer {
             return Ok((failed(reason, steps), 0.0));
         }
         let scoring = Instant::now();
-        let measured = self.measure(&net, &mut rng(seed, 2))?;
+        let measured = measure(&net, &self.data, self.measurements, &mut rng(seed, 2))?;
         let scoring_s = scoring.elapsed().as_secs_f64();
         let score = match measured {
             Ok(metrics) => Score {
@@ -353,58 +375,6 @@ impl Trainer {
             Err(reason) => failed(reason, steps),
         };
         Ok((score, scoring_s))
-    }
-
-    /// Scores a trained network; the inner error is a reason for a failed status.
-    fn measure(
-        &self,
-        net: &Mlp,
-        noise_rng: &mut ChaCha8Rng,
-    ) -> Result<Result<Metrics<f64>, String>, TrainError> {
-        let d = &self.data;
-        let mut hidden = Vec::new();
-        let (train_accuracy, train_loss) =
-            accuracy_and_loss(&net.infer(&d.train.features, None)?, &d.train);
-        let (validation_accuracy, validation_loss) =
-            accuracy_and_loss(&net.infer(&d.validation.features, None)?, &d.validation);
-        let (test_accuracy, test_loss) =
-            accuracy_and_loss(&net.infer(&d.test.features, Some(&mut hidden))?, &d.test);
-        for (name, loss) in [
-            ("training", train_loss),
-            ("validation", validation_loss),
-            ("test", test_loss),
-        ] {
-            if !loss.is_finite() {
-                return Ok(Err(format!(
-                    "the network's outputs on the {name} set are not finite"
-                )));
-            }
-        }
-        let zeros = hidden.iter().filter(|&&h| h == 0.0).count();
-        let sparsity = zeros as f64 / hidden.len().max(1) as f64;
-        let mut noisy = [0.0f64; NOISE_LEVELS.len()];
-        for (acc, sigma) in noisy.iter_mut().zip(NOISE_LEVELS) {
-            let normal = Normal::new(0.0f32, sigma).expect("positive sigma");
-            let x: Vec<f32> = d
-                .test
-                .features
-                .iter()
-                .map(|&v| v + normal.sample(noise_rng))
-                .collect();
-            *acc = accuracy_and_loss(&net.infer(&x, None)?, &d.test).0;
-        }
-        Ok(Ok(Metrics {
-            train_accuracy,
-            train_loss,
-            validation_accuracy,
-            validation_loss,
-            test_accuracy,
-            test_loss,
-            sparsity,
-            distinct_values: distinct_values(&hidden) as f64,
-            noisy_accuracy_0_1: noisy[0],
-            noisy_accuracy_0_3: noisy[1],
-        }))
     }
 }
 
