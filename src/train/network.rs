@@ -327,6 +327,9 @@ impl Mlp {
             vec![0.0f32; chunk_rows * widest],
         );
         let mut logits = vec![0.0f32; rows * self.n_classes()];
+        if let Some(sink) = hidden.as_deref_mut() {
+            sink.reserve(rows * widths[1..=last].iter().sum::<usize>());
+        }
         let out_chunks = logits.chunks_mut(INFERENCE_CHUNK * self.n_classes());
         for (chunk, out) in x.chunks(INFERENCE_CHUNK * n_in).zip(out_chunks) {
             let rows = chunk.len() / n_in;
