@@ -476,6 +476,7 @@ impl Engine {
         let results = self.trainer.evaluate_all(&self.workers, &compiled)?;
         self.throughput.add_training(
             phase.elapsed(),
+            self.workers.threads(),
             results.iter().map(|(_, t)| t.seconds).sum(),
             results.iter().map(|(_, t)| t.scoring_s).sum(),
         );

@@ -85,6 +85,17 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// How long a seed of this activation is expected to take, relative to the others of a
+    /// batch: its forward cost per element (every candidate of a task takes the same steps
+    /// through the same products; the activation's programs are what differ), or nothing for
+    /// one that fails before training. Only the order of jobs depends on it, never a result.
+    fn expected_cost(&self) -> f64 {
+        match &self.op {
+            Ok(_) => self.forward_ns,
+            Err(_) => 0.0,
+        }
+    }
+
     /// The evaluation of the seeds' scores, in seed order.
     fn evaluation(&self, seeds: Vec<Score>) -> Result<Evaluation, TrainError> {
         Ok(Evaluation {
@@ -212,9 +223,13 @@ impl Trainer {
     }
 
     /// Evaluates several activations on `workers`, every (activation, seed) pair a job of its
-    /// own, so that both the seeds of one activation and different activations train at once.
-    /// Each evaluation comes with the seconds its seeds took, summed, and how many of them were
-    /// spent scoring. A task error (as opposed to a candidate failing) fails the whole call.
+    /// own, so that both the seeds of one activation and different activations train at once;
+    /// a free worker takes the next job, and the jobs expected to take longest go first
+    /// ([`Prepared::expected_cost`]), so that the last jobs of the call, while other workers may
+    /// have none left, are short ones. Each evaluation comes with the seconds its seeds took,
+    /// summed, and how many of them were spent scoring; evaluations are in the order of
+    /// `activations`, and none depends on the order the jobs ran in. A task error (as opposed
+    /// to a candidate failing) fails the whole call.
     pub fn evaluate_all(
         &self,
         workers: &Workers,
@@ -223,24 +238,39 @@ impl Trainer {
         let prepared: Vec<Prepared> = activations.iter().map(|a| self.prepare(a)).collect();
         let seeds = &self.task.seeds;
         let per = seeds.len();
-        let mut scores = workers
-            .map(prepared.len() * per, |job| {
-                let started = Instant::now();
-                let score = self.train_seed(&prepared[job / per], seeds[job % per], &|_| {});
-                score.map(|(score, scoring_s)| {
-                    let times = SeedTimes {
-                        seconds: started.elapsed().as_secs_f64(),
-                        scoring_s,
-                    };
-                    (score, times)
-                })
-            })?
-            .into_iter();
+        let mut longest_first: Vec<usize> = (0..prepared.len()).collect();
+        longest_first.sort_by(|&a, &b| {
+            let cost = |i: usize| prepared[i].expected_cost();
+            cost(b).total_cmp(&cost(a))
+        });
+        let jobs: Vec<(usize, u64)> = longest_first
+            .iter()
+            .flat_map(|&candidate| seeds.iter().map(move |&seed| (candidate, seed)))
+            .collect();
+        let done = workers.map(jobs.len(), |job| {
+            let (candidate, seed) = jobs[job];
+            let started = Instant::now();
+            let score = self.train_seed(&prepared[candidate], seed, &|_| {});
+            score.map(|(score, scoring_s)| {
+                let times = SeedTimes {
+                    seconds: started.elapsed().as_secs_f64(),
+                    scoring_s,
+                };
+                (score, times)
+            })
+        })?;
+        // Back in the order of the activations, each one's seeds in the task's order.
+        let mut by_candidate: Vec<Vec<Result<(Score, SeedTimes), TrainError>>> =
+            prepared.iter().map(|_| Vec::with_capacity(per)).collect();
+        for (&(candidate, _), result) in jobs.iter().zip(done) {
+            by_candidate[candidate].push(result);
+        }
         prepared
             .iter()
-            .map(|p| {
+            .zip(by_candidate)
+            .map(|(p, results)| {
                 let timed: Vec<(Score, SeedTimes)> =
-                    scores.by_ref().take(per).collect::<Result<_, _>>()?;
+                    results.into_iter().collect::<Result<_, _>>()?;
                 let times = SeedTimes {
                     seconds: timed.iter().map(|(_, t)| t.seconds).sum(),
                     scoring_s: timed.iter().map(|(_, t)| t.scoring_s).sum(),
