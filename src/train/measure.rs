@@ -187,7 +187,7 @@ pub(crate) fn accuracy_and_loss(logits: &[f32], examples: &Examples) -> (f64, f6
 /// more are reported as `DISTINCT_VALUES_CAP + 1`.
 ///
 /// Runs of one value (the zeros of a sparse layer) are looked up once, and the set hashes bit
-/// patterns with [`BitsHasher`]: a quantised activation's test-set values (a million of them on
+/// patterns with a cheap integer mixer: a quantised activation's test-set values (a million of them on
 /// Fashion-MNIST, in two or a few distinct values) are counted in a few milliseconds.
 pub fn distinct_values(values: &[f32]) -> usize {
     let mut seen: HashSet<u32, BuildHasherDefault<BitsHasher>> = HashSet::default();

@@ -224,9 +224,9 @@ impl Trainer {
 
     /// Evaluates several activations on `workers`, every (activation, seed) pair a job of its
     /// own, so that both the seeds of one activation and different activations train at once;
-    /// a free worker takes the next job, and the jobs expected to take longest go first
-    /// ([`Prepared::expected_cost`]), so that the last jobs of the call, while other workers may
-    /// have none left, are short ones. Each evaluation comes with the seconds its seeds took,
+    /// a free worker takes the next job, and the jobs expected to take longest go first (by the
+    /// activation's measured forward cost; one that cannot be set up last), so that the last
+    /// jobs of the call, while other workers may have none left, are short ones. Each evaluation comes with the seconds its seeds took,
     /// summed, and how many of them were spent scoring; evaluations are in the order of
     /// `activations`, and none depends on the order the jobs ran in. A task error (as opposed
     /// to a candidate failing) fails the whole call.
