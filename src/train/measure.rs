@@ -87,9 +87,9 @@ pub(crate) fn measure(
     };
     let training = split(&data.train, measurements.training)?;
     let validation = split(&data.validation, measurements.validation)?;
-    let mut hidden = Vec::new();
+    let mut hidden = HiddenValues::default();
     let test = accuracy_and_loss(
-        &net.infer(&data.test.features, Some(&mut hidden))?,
+        &net.infer(&data.test.features, Some(&mut |h: &[f32]| hidden.add(h)))?,
         &data.test,
     );
     for (name, pass) in [
@@ -103,8 +103,6 @@ pub(crate) fn measure(
             )));
         }
     }
-    let zeros = hidden.iter().filter(|&&h| h == 0.0).count();
-    let sparsity = zeros as f64 / hidden.len().max(1) as f64;
     let noisy = match measurements.robustness {
         true => {
             let mut accuracy = [0.0f64; NOISE_LEVELS.len()];
@@ -122,8 +120,8 @@ pub(crate) fn measure(
         validation_loss: validation.map(|(_, l)| l),
         test_accuracy: test.0,
         test_loss: test.1,
-        sparsity,
-        distinct_values: distinct_values(&hidden) as f64,
+        sparsity: hidden.zeros as f64 / hidden.values.max(1) as f64,
+        distinct_values: hidden.distinct.count() as f64,
         noisy_accuracy_0_1: noisy.map(|n| n[0]),
         noisy_accuracy_0_3: noisy.map(|n| n[1]),
     }))
@@ -187,23 +185,68 @@ pub(crate) fn accuracy_and_loss(logits: &[f32], examples: &Examples) -> (f64, f6
 /// more are reported as `DISTINCT_VALUES_CAP + 1`.
 ///
 /// Runs of one value (the zeros of a sparse layer) are looked up once, and the set hashes bit
-/// patterns with a cheap integer mixer: a quantised activation's test-set values (a million of them on
-/// Fashion-MNIST, in two or a few distinct values) are counted in a few milliseconds.
+/// patterns with a cheap integer mixer: a quantised activation's test-set values (a million of
+/// them on Fashion-MNIST, in two or a few distinct values) are counted in a few milliseconds.
 pub fn distinct_values(values: &[f32]) -> usize {
-    let mut seen: HashSet<u32, BuildHasherDefault<BitsHasher>> = HashSet::default();
-    let mut previous = None;
-    for &v in values {
-        let bits = if v == 0.0 { 0 } else { v.to_bits() };
-        if previous == Some(bits) {
-            continue;
+    let mut distinct = DistinctValues::default();
+    distinct.add(values);
+    distinct.count()
+}
+
+/// The hidden activation values of a test pass, seen a chunk at a time: how many, how many
+/// exactly zero, and how many distinct.
+#[derive(Default)]
+struct HiddenValues {
+    values: usize,
+    zeros: usize,
+    distinct: DistinctValues,
+}
+
+impl HiddenValues {
+    fn add(&mut self, values: &[f32]) {
+        self.values += values.len();
+        self.zeros += values.iter().filter(|&&v| v == 0.0).count();
+        self.distinct.add(values);
+    }
+}
+
+/// [`distinct_values`] over values seen a slice at a time (the count does not depend on how
+/// they are cut).
+#[derive(Default)]
+struct DistinctValues {
+    seen: HashSet<u32, BuildHasherDefault<BitsHasher>>,
+    /// The bit pattern of the last value added (a run of it needs no look-up).
+    previous: Option<u32>,
+    /// Whether more than [`DISTINCT_VALUES_CAP`] were seen (counting then stops).
+    over: bool,
+}
+
+impl DistinctValues {
+    fn add(&mut self, values: &[f32]) {
+        if self.over {
+            return;
         }
-        previous = Some(bits);
-        seen.insert(bits);
-        if seen.len() > DISTINCT_VALUES_CAP {
-            return DISTINCT_VALUES_CAP + 1;
+        for &v in values {
+            let bits = if v == 0.0 { 0 } else { v.to_bits() };
+            if self.previous == Some(bits) {
+                continue;
+            }
+            self.previous = Some(bits);
+            self.seen.insert(bits);
+            if self.seen.len() > DISTINCT_VALUES_CAP {
+                self.over = true;
+                return;
+            }
         }
     }
-    seen.len()
+
+    fn count(&self) -> usize {
+        if self.over {
+            DISTINCT_VALUES_CAP + 1
+        } else {
+            self.seen.len()
+        }
+    }
 }
 
 /// A hasher for `f32` bit patterns: MurmurHash3's 64-bit finaliser, which spreads every input
@@ -291,5 +334,13 @@ mod tests {
             distinct_values(&many[..DISTINCT_VALUES_CAP]),
             DISTINCT_VALUES_CAP
         );
+        // Seen in slices, the same counts.
+        for values in [&many[..], &powers[..], &[1.0, 0.0, 1.0, -0.0, 2.0, 1.0][..]] {
+            let mut hidden = HiddenValues::default();
+            values.chunks(7).for_each(|c| hidden.add(c));
+            assert_eq!(hidden.distinct.count(), distinct_values(values));
+            assert_eq!(hidden.values, values.len());
+            assert_eq!(hidden.zeros, values.iter().filter(|&&v| v == 0.0).count());
+        }
     }
 }

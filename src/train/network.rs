@@ -308,12 +308,13 @@ impl Mlp {
     }
 
     /// Runs the network on `x` (whole rows) and returns the logits, row-major
-    /// (`rows x n_classes`). If `hidden` is given, every hidden activation value is appended
-    /// to it (in no particular order), for sparsity and value statistics.
+    /// (`rows x n_classes`). If `hidden` is given, it is shown every hidden activation value, a
+    /// layer of a chunk of rows at a time (in no particular order), for sparsity and value
+    /// statistics; nothing is kept.
     pub(crate) fn infer(
         &self,
         x: &[f32],
-        mut hidden: Option<&mut Vec<f32>>,
+        mut hidden: Option<&mut dyn FnMut(&[f32])>,
     ) -> Result<Vec<f32>, NetworkError> {
         let n_in = self.n_inputs();
         let rows = x.len() / n_in;
@@ -327,9 +328,6 @@ impl Mlp {
             vec![0.0f32; chunk_rows * widest],
         );
         let mut logits = vec![0.0f32; rows * self.n_classes()];
-        if let Some(sink) = hidden.as_deref_mut() {
-            sink.reserve(rows * widths[1..=last].iter().sum::<usize>());
-        }
         let out_chunks = logits.chunks_mut(INFERENCE_CHUNK * self.n_classes());
         for (chunk, out) in x.chunks(INFERENCE_CHUNK * n_in).zip(out_chunks) {
             let rows = chunk.len() / n_in;
@@ -352,7 +350,7 @@ impl Mlp {
                 add_rows(z, bias);
                 self.activation.forward_values(z, &mut h[..rows * fan_out]);
                 if let Some(sink) = hidden.as_deref_mut() {
-                    sink.extend_from_slice(&h[..rows * fan_out]);
+                    sink(&h[..rows * fan_out]);
                 }
             }
         }
@@ -789,7 +787,9 @@ mod tests {
         }
         assert!(last < 0.05 * first, "loss {first} -> {last}");
         let mut hidden = Vec::new();
-        let logits = net.infer(&x, Some(&mut hidden)).unwrap();
+        let logits = net
+            .infer(&x, Some(&mut |h: &[f32]| hidden.extend_from_slice(h)))
+            .unwrap();
         assert_eq!(hidden.len(), 4 * 8);
         assert!(hidden.iter().all(|&h| h >= 0.0));
         for (row, &label) in labels.iter().enumerate() {
