@@ -20,16 +20,16 @@ fn step() -> ExportedActivation {
 
 fn summary() -> Summary {
     let metrics = |acc: f64| Metrics {
-        train_accuracy: acc,
-        train_loss: 0.1234567890123,
-        validation_accuracy: acc - 0.01,
-        validation_loss: 0.2,
+        train_accuracy: Some(acc),
+        train_loss: Some(0.1234567890123),
+        validation_accuracy: Some(acc - 0.01),
+        validation_loss: Some(0.2),
         test_accuracy: acc - 0.02,
         test_loss: 0.25,
         sparsity: 0.5,
         distinct_values: 2.0,
-        noisy_accuracy_0_1: acc - 0.03,
-        noisy_accuracy_0_3: 1.0 / 3.0,
+        noisy_accuracy_0_1: Some(acc - 0.03),
+        noisy_accuracy_0_3: Some(1.0 / 3.0),
     };
     let scores = [
         Score {

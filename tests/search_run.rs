@@ -73,6 +73,7 @@ fn a_tiny_search_runs_end_to_end_and_is_reproducible_across_thread_counts() {
     let parts: Vec<f64> = [
         "training_s",
         "scoring_s",
+        "waiting_s",
         "preparing_s",
         "selecting_s",
         "writing_s",

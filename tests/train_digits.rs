@@ -1,9 +1,9 @@
 //! Training on DIGITS through the library API, with short budgets: straight-through rules
-//! make a step network learn, the step's exact (zero) gradient does not, and results depend on
-//! the seed only.
+//! make a step network learn, the step's exact (zero) gradient does not, results depend on
+//! the seed only, and a metric does not depend on which others are measured.
 
 use radact::activation::Activation;
-use radact::train::{Budget, Evaluation, Status, Task, Trainer};
+use radact::train::{Budget, Evaluation, Measurements, Metrics, Status, Task, Trainer};
 
 /// 25 epochs of DIGITS (425 steps) on 3 seeds: a few seconds in the dev profile.
 fn task() -> Task {
@@ -89,6 +89,47 @@ fn results_depend_on_the_seed_only() {
     .unwrap();
     assert_eq!(metrics(&alone)[0], metrics(&a)[1]);
     assert_ne!(a.seeds[0].metrics, a.seeds[1].metrics);
+}
+
+#[test]
+fn a_metric_is_the_same_whichever_others_are_measured() {
+    let task = Task {
+        budget: Budget::Steps(120),
+        seeds: vec![7, 3],
+        ..Task::default()
+    };
+    let all = Trainer::new(task).unwrap();
+    assert_eq!(all.measurements(), Measurements::ALL);
+    for (forward, backward) in [("heaviside(x)", "tri(1)"), ("x * sigmoid(x)", "exact")] {
+        let act = Activation::parse(forward, backward).unwrap().compile();
+        let everything = all.evaluate_here(&act).unwrap();
+        for bits in 0..8 {
+            let asked = Measurements {
+                training: bits & 1 != 0,
+                validation: bits & 2 != 0,
+                robustness: bits & 4 != 0,
+            };
+            let some = all.clone().measuring(asked).evaluate_here(&act).unwrap();
+            for (got, want) in some.seeds.iter().zip(&everything.seeds) {
+                assert_eq!(
+                    (got.seed, &got.status, got.steps),
+                    (want.seed, &want.status, want.steps)
+                );
+                let want = want.metrics.unwrap();
+                let keep = |asked: bool, v: Option<f64>| v.filter(|_| asked);
+                let expected = Metrics {
+                    train_accuracy: keep(asked.training, want.train_accuracy),
+                    train_loss: keep(asked.training, want.train_loss),
+                    validation_accuracy: keep(asked.validation, want.validation_accuracy),
+                    validation_loss: keep(asked.validation, want.validation_loss),
+                    noisy_accuracy_0_1: keep(asked.robustness, want.noisy_accuracy_0_1),
+                    noisy_accuracy_0_3: keep(asked.robustness, want.noisy_accuracy_0_3),
+                    ..want
+                };
+                assert_eq!(got.metrics, Some(expected), "{forward} measuring {asked:?}");
+            }
+        }
+    }
 }
 
 #[test]

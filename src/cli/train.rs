@@ -318,19 +318,23 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
         summary.seeds, summary.completed, summary.failed
     );
     if let Some(m) = &summary.metrics {
-        let rows: [(&str, &Spread); 9] = [
-            ("test accuracy", &m.test_accuracy),
-            ("validation accuracy", &m.validation_accuracy),
-            ("train accuracy", &m.train_accuracy),
-            ("test loss", &m.test_loss),
-            ("validation loss", &m.validation_loss),
-            ("train loss", &m.train_loss),
-            ("sparsity", &m.sparsity),
-            ("noise 0.1 accuracy", &m.noisy_accuracy_0_1),
-            ("noise 0.3 accuracy", &m.noisy_accuracy_0_3),
+        let rows: [(&str, Option<Spread>); 9] = [
+            ("test accuracy", Some(m.test_accuracy)),
+            ("validation accuracy", m.validation_accuracy),
+            ("train accuracy", m.train_accuracy),
+            ("test loss", Some(m.test_loss)),
+            ("validation loss", m.validation_loss),
+            ("train loss", m.train_loss),
+            ("sparsity", Some(m.sparsity)),
+            ("noise 0.1 accuracy", m.noisy_accuracy_0_1),
+            ("noise 0.3 accuracy", m.noisy_accuracy_0_3),
         ];
         for (name, s) in rows {
-            println!("  {name:<20} {:.4} [{:.4}, {:.4}]", s.median, s.min, s.max);
+            match s {
+                Some(s) => println!("  {name:<20} {:.4} [{:.4}, {:.4}]", s.median, s.min, s.max),
+                // Not finite on any seed (noise can overflow what the clean inputs do not).
+                None => println!("  {name:<20} -"),
+            }
         }
         let d = &m.distinct_values;
         println!(
@@ -352,23 +356,28 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
     );
 }
 
+/// A metric with four decimals, or `-` when it is missing.
+fn four_places(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+}
+
 /// Prints one seed's row (or its failure reason).
 fn print_seed(s: &Score) {
     match (&s.metrics, &s.status) {
         (Some(m), _) => println!(
-            "{:>6}  {:<9}  {:>6}  {:>6.4}  {:>6.4}  {:>6.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9.4}  \
-             {:>9.4}  {:>6.2}s",
+            "{:>6}  {:<9}  {:>6}  {:>6}  {:>6}  {:>6.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9}  \
+             {:>9}  {:>6.2}s",
             s.seed,
             "completed",
             s.steps,
-            m.train_accuracy,
-            m.validation_accuracy,
+            four_places(m.train_accuracy),
+            four_places(m.validation_accuracy),
             m.test_accuracy,
             m.test_loss,
             m.sparsity,
             distinct(m.distinct_values),
-            m.noisy_accuracy_0_1,
-            m.noisy_accuracy_0_3,
+            four_places(m.noisy_accuracy_0_1),
+            four_places(m.noisy_accuracy_0_3),
             s.wall_time_s
         ),
         (None, Status::Failed { reason }) => {

@@ -17,7 +17,7 @@ use super::event::{Event, StopReason};
 use super::fidelity::{Ladder, Promotion};
 use super::genome::baselines;
 use super::hall_of_fame::{HallOfFame, LiveHallOfFame};
-use super::objective::{graph_cost, scores, values};
+use super::objective::{graph_cost, measurements, scores, values};
 use super::prefilter::prefilter;
 use super::record::{Origin, Outcome, Record};
 use super::space::FieldError;
@@ -229,10 +229,11 @@ impl Engine {
         state: EngineState,
         records: Vec<Record>,
     ) -> Result<Engine, SearchError> {
-        // Every (candidate, seed) pair of a batch is a job for the engine's workers. The rungs
-        // share one loaded dataset.
+        // Every (candidate, seed) pair of a batch is a job for the engine's workers; each
+        // trained seed is measured as far as the objectives need. The rungs share one loaded
+        // dataset.
         let tasks = space.rung_tasks();
-        let first = Trainer::new(tasks[0].clone())?;
+        let first = Trainer::new(tasks[0].clone())?.measuring(measurements(&space.objectives));
         let mut trainers = vec![first];
         for task in &tasks[1..] {
             trainers.push(trainers[0].for_task(task.clone())?);
@@ -537,6 +538,7 @@ impl Engine {
         let results = evaluate_jobs(&self.workers, &jobs)?;
         self.throughput.add_training(
             phase.elapsed(),
+            self.workers.threads(),
             results.iter().map(|(_, t)| t.seconds).sum(),
             results.iter().map(|(_, t)| t.scoring_s).sum(),
         );

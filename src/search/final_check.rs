@@ -9,7 +9,7 @@ use super::space::SearchSpace;
 use super::stats::{holm, seeds_to_reach, sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
-use crate::train::{median, Evaluation, TrainError, Trainer, Workers};
+use crate::train::{median, Evaluation, Measurements, TrainError, Trainer, Workers};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,7 +102,8 @@ pub fn final_check(
     // Trained at the budget results are judged at (a ladder's top rung), on new seeds.
     let mut task = space.top_task();
     task.seeds = cfg.seeds.clone();
-    let trainer = Trainer::new(task)?;
+    // The check compares test accuracy only.
+    let trainer = Trainer::new(task)?.measuring(Measurements::TEST);
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg
         .baselines
         .iter()

@@ -10,14 +10,14 @@
 
 use super::fidelity::spearman;
 use super::genome::{baselines, grow};
-use super::objective::{graph_cost, scores, values};
+use super::objective::{graph_cost, measurements, scores, values};
 use super::prefilter::prefilter;
 use super::space::SearchSpace;
 use crate::activation::{Activation, CompiledActivation};
 use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::simplify;
 use crate::grad::derive_joint;
-use crate::train::{evaluate_jobs, TrainError, Trainer, Workers};
+use crate::train::{evaluate_jobs, Measurements, TrainError, Trainer, Workers};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,12 @@ pub fn study(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LadderStudy, TrainError> {
     let tasks = space.rung_tasks();
-    let first = Trainer::new(tasks[0].clone())?;
+    // What the objectives need, and the validation split (to compare main objectives).
+    let needed = measurements(&space.objectives).union(Measurements {
+        validation: true,
+        ..Measurements::TEST
+    });
+    let first = Trainer::new(tasks[0].clone())?.measuring(needed);
     let mut trainers = vec![first];
     for task in &tasks[1..] {
         trainers.push(trainers[0].for_task(task.clone())?);
@@ -128,13 +133,9 @@ pub fn study(
             for (rung, (evaluation, times)) in per_rung.iter().enumerate() {
                 seconds[rung].push(times.seconds);
                 vals.push(values(objectives, evaluation, *cost).map(|v| v[0]));
-                validation.push(
-                    evaluation
-                        .summary
-                        .metrics
-                        .as_ref()
-                        .map(|m| (m.validation_accuracy.median, m.validation_loss.median)),
-                );
+                validation.push(evaluation.summary.metrics.as_ref().and_then(|m| {
+                    Some((m.validation_accuracy?.median, m.validation_loss?.median))
+                }));
             }
             studied.push(StudiedCandidate {
                 formula: activation.forward.to_string(),

@@ -9,7 +9,7 @@ use super::space::Objective;
 use crate::activation::Activation;
 use crate::expr::{Graph, Node, Op};
 use crate::grad::derive_joint;
-use crate::train::Evaluation;
+use crate::train::{Evaluation, Measurements};
 
 /// Relative cost per element of one primitive application, as its row of the primitive table
 /// states it ([`crate::expr::Primitive::cost`]): 1 for arithmetic and comparisons, 4 for one
@@ -37,6 +37,22 @@ pub(crate) fn activation_cost(activation: &Activation) -> f64 {
     graph_cost(&joint, &[y, g])
 }
 
+/// What a search with `objectives` measures of every trained seed: the validation split for the
+/// validation objectives, the noise robustness for `robustness`, never the training split (no
+/// objective reads it); the test split always (the hall of fame and the front ends show its
+/// accuracy, and `sparsity` comes from it).
+pub fn measurements(objectives: &[Objective]) -> Measurements {
+    let mut needed = Measurements::TEST;
+    for objective in objectives {
+        match objective {
+            Objective::ValidationAccuracy | Objective::ValidationLoss => needed.validation = true,
+            Objective::Robustness => needed.robustness = true,
+            Objective::TestAccuracy | Objective::Sparsity | Objective::Cost => {}
+        }
+    }
+    needed
+}
+
 /// The value of `objective` for an evaluation; `None` when every seed failed. `cost` is the
 /// candidate's estimated cost (`activation_cost`).
 pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option<f64> {
@@ -46,15 +62,16 @@ pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option
     }
 }
 
-/// The median over seeds of a measured objective (not the cost), if finite.
+/// The median over seeds of a measured objective (not the cost), if it was measured and is
+/// finite.
 fn measured(objective: Objective, evaluation: &Evaluation) -> Option<f64> {
     let m = evaluation.summary.metrics.as_ref()?;
     let v = match objective {
-        Objective::ValidationAccuracy => m.validation_accuracy.median,
-        Objective::ValidationLoss => m.validation_loss.median,
+        Objective::ValidationAccuracy => m.validation_accuracy?.median,
+        Objective::ValidationLoss => m.validation_loss?.median,
         Objective::TestAccuracy => m.test_accuracy.median,
         Objective::Sparsity => m.sparsity.median,
-        Objective::Robustness => m.noisy_accuracy_0_3.median,
+        Objective::Robustness => m.noisy_accuracy_0_3?.median,
         Objective::Cost => return None,
     };
     v.is_finite().then_some(v)
@@ -119,16 +136,16 @@ mod tests {
         use crate::search::record::{Origin, Outcome};
         use crate::train::{Metrics, Score, Status, Summary};
         let metrics = accuracy.map(|a| Metrics {
-            train_accuracy: a,
-            train_loss: 0.5,
-            validation_accuracy: a,
-            validation_loss: 0.25,
+            train_accuracy: Some(a),
+            train_loss: Some(0.5),
+            validation_accuracy: Some(a),
+            validation_loss: Some(0.25),
             test_accuracy: a,
             test_loss: 0.5,
             sparsity: 0.125,
             distinct_values: 3.0,
-            noisy_accuracy_0_1: a,
-            noisy_accuracy_0_3: a - 0.25,
+            noisy_accuracy_0_1: Some(a),
+            noisy_accuracy_0_3: Some(a - 0.25),
         });
         let score = Score {
             seed: 0,
@@ -216,6 +233,42 @@ mod tests {
             assert!(!Objective::ALL[..i].contains(o));
             assert!(!o.label().is_empty() && !o.label().contains('_'));
         }
+    }
+
+    #[test]
+    fn each_objective_measures_what_its_value_reads() {
+        use crate::search::record::Outcome;
+        use crate::train::Summary;
+        // An evaluation measuring only what `objectives` need has every one of their values.
+        let only = |objectives: &[Objective]| {
+            let mut r = record("tanh(x)", Some(0.75), None);
+            let Outcome::Trained { evaluation } = &mut r.outcome else {
+                unreachable!("a trained record")
+            };
+            let m = evaluation.seeds[0].metrics.as_mut().unwrap();
+            let needed = measurements(objectives);
+            if !needed.training {
+                (m.train_accuracy, m.train_loss) = (None, None);
+            }
+            if !needed.validation {
+                (m.validation_accuracy, m.validation_loss) = (None, None);
+            }
+            if !needed.robustness {
+                (m.noisy_accuracy_0_1, m.noisy_accuracy_0_3) = (None, None);
+            }
+            evaluation.summary = Summary::of(&evaluation.seeds, 1.0);
+            values(objectives, evaluation, 1.0)
+        };
+        for &o in &Objective::ALL {
+            assert!(only(&[o]).is_some(), "{o}");
+        }
+        assert_eq!(
+            only(&[Objective::ValidationAccuracy, Objective::Cost]),
+            Some(vec![0.75, 1.0])
+        );
+        assert_eq!(measurements(&[Objective::Cost]), Measurements::TEST);
+        assert!(measurements(&[Objective::Sparsity, Objective::Robustness]).robustness);
+        assert!(!measurements(&Objective::ALL).training);
     }
 
     #[test]

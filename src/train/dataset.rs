@@ -21,8 +21,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 /// The DIGITS data: 1797 lines of 64 pixel values and a label, comma-separated, gzipped.
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
@@ -47,7 +49,7 @@ const DIGITS_TRAIN_SHARE: f64 = 0.6;
 const DIGITS_VALIDATION_SHARE: f64 = 0.2;
 
 /// Which dataset to train on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "kebab-case")]
 pub enum DatasetSpec {
     /// scikit-learn's DIGITS, embedded in the binary: always available.
@@ -205,14 +207,46 @@ impl DatasetSpec {
         }
     }
 
-    /// Loads, splits (deterministically by `split_seed`) and scales the dataset.
+    /// Loads, splits (deterministically by `split_seed`) and scales the dataset: a copy of its
+    /// own, decoded anew (see [`DatasetSpec::load_shared`]).
     pub fn load(&self, split_seed: u64) -> Result<Dataset, DatasetError> {
         match self {
             DatasetSpec::Digits => load_digits(split_seed),
             DatasetSpec::FashionMnist { dir } => load_fashion_mnist(dir, split_seed),
         }
     }
+
+    /// Like [`DatasetSpec::load`], but shared: while any copy returned for this dataset and
+    /// `split_seed` is alive, every call in the process returns that copy (read-only, across
+    /// threads) instead of reading and decoding the files again; once the last one is dropped,
+    /// its memory is freed and the next call loads anew. Every [`Trainer`](super::Trainer)
+    /// loads through it, so that the trainers of a search, of its final check and of any
+    /// fidelity rung hold one copy of Fashion-MNIST (about 220 MB) between them.
+    ///
+    /// Concurrent calls for a dataset not yet loaded wait for one load (calls for any dataset
+    /// wait while one loads). A failed load is not remembered: the next call tries again.
+    pub fn load_shared(&self, split_seed: u64) -> Result<Arc<Dataset>, DatasetError> {
+        static SHARED: Mutex<Option<SharedDatasets>> = Mutex::new(None);
+        // A panic while the lock was held cannot leave the map inconsistent: it only ever
+        // holds complete datasets.
+        let mut shared = SHARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let map = shared.get_or_insert_with(HashMap::new);
+        map.retain(|_, copy| copy.strong_count() > 0);
+        let key = (self.clone(), split_seed);
+        if let Some(data) = map.get(&key).and_then(Weak::upgrade) {
+            return Ok(data);
+        }
+        let data = Arc::new(self.load(split_seed)?);
+        map.insert(key, Arc::downgrade(&data));
+        Ok(data)
+    }
 }
+
+/// The datasets [`DatasetSpec::load_shared`] handed out, by dataset and split seed; weak, so
+/// that a dataset no one uses any more is freed.
+type SharedDatasets = HashMap<(DatasetSpec, u64), Weak<Dataset>>;
 
 /// Parses the embedded DIGITS CSV.
 fn parse_digits() -> Result<Examples, DatasetError> {
@@ -419,5 +453,22 @@ mod tests {
         let c = DatasetSpec::Digits.load(2).unwrap();
         assert_eq!(a, b);
         assert_ne!(a.train.features, c.train.features);
+    }
+
+    #[test]
+    fn shared_loads_are_one_copy_while_in_use() {
+        // A split seed no other test loads, so that no other test holds this copy.
+        let seed = 0x5eed_5a4e;
+        let a = DatasetSpec::Digits.load_shared(seed).unwrap();
+        let b = DatasetSpec::Digits.load_shared(seed).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(*a, DatasetSpec::Digits.load(seed).unwrap());
+        let other = DatasetSpec::Digits.load_shared(seed + 1).unwrap();
+        assert!(!Arc::ptr_eq(&a, &other));
+        let weak = Arc::downgrade(&a);
+        drop((a, b));
+        assert!(weak.upgrade().is_none(), "freed once no one holds it");
+        let again = DatasetSpec::Digits.load_shared(seed).unwrap();
+        assert_eq!(*again, DatasetSpec::Digits.load(seed).unwrap());
     }
 }

@@ -39,7 +39,7 @@ pub use dataset::{
     Dataset, DatasetError, DatasetSpec, Examples, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
 };
 pub use idx::{read_idx, IdxArray, IdxError};
-pub use measure::{distinct_values, forward_cost_ns};
+pub use measure::{distinct_values, forward_cost_ns, Measurements, NOISE_LEVELS};
 pub use network::{Init, Mlp, NetworkConfig, NetworkError};
 pub use op::{ActivationOp, Standardization, StandardizationError};
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -48,7 +48,5 @@ pub use task::{
     Budget, Task, TrainError, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH,
     MAX_SEEDS, MAX_STEPS,
 };
-pub use trainer::{
-    evaluate, evaluate_jobs, Progress, SeedTimes, Trainer, MAX_WEIGHT, NOISE_LEVELS,
-};
+pub use trainer::{evaluate, evaluate_jobs, Progress, SeedTimes, Trainer, MAX_WEIGHT};
 pub use workers::{Workers, MAX_WORKERS};

@@ -30,7 +30,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
 /// Rows per chunk when running inference on a large set (bounds temporary memory).
-const INFERENCE_CHUNK: usize = 1024;
+pub(crate) const INFERENCE_CHUNK: usize = 1024;
 
 /// How the weights and biases are initialised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,12 +308,13 @@ impl Mlp {
     }
 
     /// Runs the network on `x` (whole rows) and returns the logits, row-major
-    /// (`rows x n_classes`). If `hidden` is given, every hidden activation value is appended
-    /// to it (in no particular order), for sparsity and value statistics.
+    /// (`rows x n_classes`). If `hidden` is given, it is shown every hidden activation value, a
+    /// layer of a chunk of rows at a time (in no particular order), for sparsity and value
+    /// statistics; nothing is kept.
     pub(crate) fn infer(
         &self,
         x: &[f32],
-        mut hidden: Option<&mut Vec<f32>>,
+        mut hidden: Option<&mut dyn FnMut(&[f32])>,
     ) -> Result<Vec<f32>, NetworkError> {
         let n_in = self.n_inputs();
         let rows = x.len() / n_in;
@@ -349,7 +350,7 @@ impl Mlp {
                 add_rows(z, bias);
                 self.activation.forward_values(z, &mut h[..rows * fan_out]);
                 if let Some(sink) = hidden.as_deref_mut() {
-                    sink.extend_from_slice(&h[..rows * fan_out]);
+                    sink(&h[..rows * fan_out]);
                 }
             }
         }
@@ -786,7 +787,9 @@ mod tests {
         }
         assert!(last < 0.05 * first, "loss {first} -> {last}");
         let mut hidden = Vec::new();
-        let logits = net.infer(&x, Some(&mut hidden)).unwrap();
+        let logits = net
+            .infer(&x, Some(&mut |h: &[f32]| hidden.extend_from_slice(h)))
+            .unwrap();
         assert_eq!(hidden.len(), 4 * 8);
         assert!(hidden.iter().all(|&h| h >= 0.0));
         for (row, &label) in labels.iter().enumerate() {

@@ -24,16 +24,26 @@ pub enum Status {
 
 /// The metrics of one trained network, generic over the value type so that the same field list
 /// serves one seed (`Metrics<f64>`) and the summary over seeds (`Metrics<Spread>`).
+///
+/// The test split is always measured; the training split, the validation split and the noise
+/// robustness only when the trainer's [`Measurements`](super::Measurements) ask for them (a
+/// search measures what its objectives need). A metric that was not measured is `None` and
+/// left out of the JSON form; so is, in a summary, one without a finite value on any seed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Metrics<T> {
     /// Accuracy on the training set after training, in `[0, 1]`.
-    pub train_accuracy: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_accuracy: Option<T>,
     /// Mean softmax cross-entropy on the training set after training.
-    pub train_loss: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_loss: Option<T>,
     /// Accuracy on the validation set.
-    pub validation_accuracy: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_accuracy: Option<T>,
     /// Mean cross-entropy on the validation set.
-    pub validation_loss: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_loss: Option<T>,
     /// Accuracy on the test set.
     pub test_accuracy: T,
     /// Mean cross-entropy on the test set.
@@ -44,47 +54,50 @@ pub struct Metrics<T> {
     /// [`DISTINCT_VALUES_CAP`]; `DISTINCT_VALUES_CAP + 1` means "more".
     pub distinct_values: T,
     /// Test accuracy with Gaussian noise of standard deviation 0.1 added to the (scaled) inputs.
-    pub noisy_accuracy_0_1: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noisy_accuracy_0_1: Option<T>,
     /// Test accuracy with Gaussian noise of standard deviation 0.3 added to the inputs.
-    pub noisy_accuracy_0_3: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noisy_accuracy_0_3: Option<T>,
 }
 
 /// Number of fields of [`Metrics`].
 const METRIC_COUNT: usize = 10;
 
 impl<T> Metrics<T> {
-    /// The fields in declaration order.
-    fn into_array(self) -> [T; METRIC_COUNT] {
+    /// The fields in declaration order (the always measured ones as `Some`).
+    fn into_array(self) -> [Option<T>; METRIC_COUNT] {
         [
             self.train_accuracy,
             self.train_loss,
             self.validation_accuracy,
             self.validation_loss,
-            self.test_accuracy,
-            self.test_loss,
-            self.sparsity,
-            self.distinct_values,
+            Some(self.test_accuracy),
+            Some(self.test_loss),
+            Some(self.sparsity),
+            Some(self.distinct_values),
             self.noisy_accuracy_0_1,
             self.noisy_accuracy_0_3,
         ]
     }
 
-    /// Builds metrics from fields in declaration order.
-    fn from_array(a: [T; METRIC_COUNT]) -> Self {
+    /// Builds metrics from fields in declaration order; `None` if one that is always measured
+    /// (the test split's) is missing.
+    fn from_array(a: [Option<T>; METRIC_COUNT]) -> Option<Self> {
         let [train_accuracy, train_loss, validation_accuracy, validation_loss, test_accuracy, test_loss, sparsity, distinct_values, noisy_accuracy_0_1, noisy_accuracy_0_3] =
             a;
-        Metrics {
+        Some(Metrics {
             train_accuracy,
             train_loss,
             validation_accuracy,
             validation_loss,
-            test_accuracy,
-            test_loss,
-            sparsity,
-            distinct_values,
+            test_accuracy: test_accuracy?,
+            test_loss: test_loss?,
+            sparsity: sparsity?,
+            distinct_values: distinct_values?,
             noisy_accuracy_0_1,
             noisy_accuracy_0_3,
-        }
+        })
     }
 }
 
@@ -165,16 +178,16 @@ pub struct Summary {
 impl Summary {
     /// Summarises per-seed scores; `forward_ns_per_element` is measured by the caller.
     pub fn of(scores: &[Score], forward_ns_per_element: f64) -> Summary {
-        let completed: Vec<[f64; METRIC_COUNT]> = scores
+        let completed: Vec<[Option<f64>; METRIC_COUNT]> = scores
             .iter()
             .filter_map(|s| s.metrics.map(Metrics::into_array))
             .collect();
-        let metrics = (!completed.is_empty()).then(|| {
-            Metrics::from_array(std::array::from_fn(|i| {
-                let column: Vec<f64> = completed.iter().map(|m| m[i]).collect();
-                Spread::of(&column).expect("completed seeds have finite metrics")
-            }))
-        });
+        // A completed seed's test metrics are finite (a seed whose test outputs are not fails),
+        // so a summary has metrics exactly when a seed completed.
+        let metrics = Metrics::from_array(std::array::from_fn(|i| {
+            let column: Vec<f64> = completed.iter().filter_map(|m| m[i]).collect();
+            Spread::of(&column)
+        }));
         let times: Vec<f64> = scores.iter().map(|s| s.wall_time_s).collect();
         Summary {
             seeds: scores.len(),
@@ -210,7 +223,7 @@ mod tests {
     use super::*;
 
     fn metrics(acc: f64) -> Metrics<f64> {
-        Metrics::from_array(std::array::from_fn(|i| acc + i as f64))
+        Metrics::from_array(std::array::from_fn(|i| Some(acc + i as f64))).unwrap()
     }
 
     fn score(seed: u64, metrics: Option<Metrics<f64>>) -> Score {
@@ -258,8 +271,8 @@ mod tests {
         let s = Summary::of(&scores, 1.5);
         assert_eq!((s.seeds, s.completed, s.failed), (3, 2, 1));
         let m = s.metrics.unwrap();
-        assert!((m.train_accuracy.median - 0.6).abs() < 1e-12);
-        assert_eq!(m.noisy_accuracy_0_3.max, 9.7);
+        assert!((m.train_accuracy.unwrap().median - 0.6).abs() < 1e-12);
+        assert_eq!(m.noisy_accuracy_0_3.unwrap().max, 9.7);
         assert_eq!(s.wall_time_s.max, 3.0);
         let all_failed = Summary::of(&[score(1, None)], 1.0);
         assert!(all_failed.metrics.is_none() && all_failed.median_test_accuracy().is_none());
@@ -276,5 +289,42 @@ mod tests {
         assert!(text.contains(r#""status":"completed""#));
         let back: Evaluation = serde_json::from_str(&text).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn unmeasured_metrics_are_left_out_and_old_records_still_read() {
+        let mut m = metrics(0.5);
+        (m.train_accuracy, m.train_loss) = (None, None);
+        (m.noisy_accuracy_0_1, m.noisy_accuracy_0_3) = (None, None);
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(
+            !text.contains("train_") && !text.contains("noisy_"),
+            "{text}"
+        );
+        assert!(text.contains("validation_accuracy") && text.contains("test_accuracy"));
+        assert_eq!(serde_json::from_str::<Metrics<f64>>(&text).unwrap(), m);
+        let s = Summary::of(&[score(1, Some(m))], 1.0).metrics.unwrap();
+        assert!(s.train_loss.is_none() && s.noisy_accuracy_0_3.is_none());
+        assert_eq!(s.validation_accuracy.unwrap().median, 2.5);
+        // A record written when every metric was always measured.
+        let all = metrics(0.5);
+        let old = format!(
+            "{{\"train_accuracy\":{},\"train_loss\":{},\"validation_accuracy\":{},\
+             \"validation_loss\":{},\"test_accuracy\":{},\"test_loss\":{},\"sparsity\":{},\
+             \"distinct_values\":{},\"noisy_accuracy_0_1\":{},\"noisy_accuracy_0_3\":{}}}",
+            0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5
+        );
+        assert_eq!(serde_json::from_str::<Metrics<f64>>(&old).unwrap(), all);
+    }
+
+    #[test]
+    fn a_metric_without_a_finite_value_on_any_seed_is_none_in_the_summary() {
+        // Noise can push a network's outputs past f32's range where the clean test set does not.
+        let mut m = metrics(0.5);
+        m.noisy_accuracy_0_3 = Some(f64::NAN);
+        let s = Summary::of(&[score(1, Some(m)), score(2, Some(m))], 1.0);
+        let s = s.metrics.unwrap();
+        assert!(s.noisy_accuracy_0_3.is_none());
+        assert_eq!(s.noisy_accuracy_0_1.unwrap().median, 8.5);
     }
 }

@@ -17,25 +17,22 @@
 //! ```
 
 use super::dataset::Dataset;
-use super::measure::{accuracy_and_loss, distinct_values, forward_cost_ns};
+use super::measure::{forward_cost_ns, measure, Measurements};
 use super::network::Mlp;
 use super::op::ActivationOp;
 use super::optimizer::Optimizer;
-use super::score::{Evaluation, Metrics, Score, Status, Summary};
+use super::score::{Evaluation, Score, Status, Summary};
 use super::task::{Budget, Task, TrainError};
 use super::workers::Workers;
 use crate::activation::CompiledActivation;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// Weights larger than this in magnitude count as exploded.
 pub const MAX_WEIGHT: f32 = 1e6;
-/// Standard deviations of the input noise for the robustness scores.
-pub const NOISE_LEVELS: [f32; 2] = [0.1, 0.3];
 /// Steps between progress reports (and weight checks).
 const REPORT_EVERY: u64 = 25;
 
@@ -59,12 +56,17 @@ pub struct Progress {
 }
 
 /// A task with its data loaded, ready to evaluate any number of activations.
+///
+/// The dataset is shared: every trainer of the same dataset and split seed in a process holds
+/// the one decoded copy ([`DatasetSpec::load_shared`](super::DatasetSpec::load_shared)), and
+/// cloning a trainer clones a pointer to it.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     task: Task,
     data: Arc<Dataset>,
     /// The training examples used: all of the training split, or the task's subset of it.
     train_rows: Vec<usize>,
+    measurements: Measurements,
 }
 
 /// Where the seeds of one evaluation spent their time, summed over the seeds.
@@ -85,6 +87,17 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// How long a seed of this activation is expected to take, relative to the others of a
+    /// batch: its forward cost per element (every candidate of a task takes the same steps
+    /// through the same products; the activation's programs are what differ), or nothing for
+    /// one that fails before training. Only the order of jobs depends on it, never a result.
+    fn expected_cost(&self) -> f64 {
+        match &self.op {
+            Ok(_) => self.forward_ns,
+            Err(_) => 0.0,
+        }
+    }
+
     /// The evaluation of the seeds' scores, in seed order.
     fn evaluation(&self, seeds: Vec<Score>) -> Result<Evaluation, TrainError> {
         Ok(Evaluation {
@@ -102,34 +115,46 @@ pub fn evaluate_jobs(
     jobs: &[(&Trainer, &CompiledActivation)],
 ) -> Result<Vec<(Evaluation, SeedTimes)>, TrainError> {
     let prepared: Vec<Prepared> = jobs.iter().map(|(t, a)| t.prepare(a)).collect();
-    // The (job, seed index) of every flat job, in order.
-    let flat: Vec<(usize, usize)> = jobs
+    // Longest first (more steps, then a slower activation), so that a long job does not start
+    // last and keep the other workers waiting at the end of a batch; only the order of the
+    // jobs depends on it, never a result.
+    let mut longest_first: Vec<usize> = (0..jobs.len()).collect();
+    let expected = |j: usize| (jobs[j].0.steps_per_seed(), prepared[j].expected_cost());
+    longest_first.sort_by(|&a, &b| {
+        let ((sa, ca), (sb, cb)) = (expected(a), expected(b));
+        sb.cmp(&sa).then(cb.total_cmp(&ca))
+    });
+    // The (job, seed index) of every flat job, in the order they start.
+    let flat: Vec<(usize, usize)> = longest_first
         .iter()
-        .enumerate()
-        .flat_map(|(j, (t, _))| (0..t.task.seeds.len()).map(move |k| (j, k)))
+        .flat_map(|&j| (0..jobs[j].0.task.seeds.len()).map(move |k| (j, k)))
         .collect();
-    let mut scores = workers
-        .map(flat.len(), |i| {
-            let (j, k) = flat[i];
-            let trainer = jobs[j].0;
-            let started = Instant::now();
-            let score = trainer.train_seed(&prepared[j], trainer.task.seeds[k], &|_| {});
-            score.map(|(score, scoring_s)| {
-                let times = SeedTimes {
-                    seconds: started.elapsed().as_secs_f64(),
-                    scoring_s,
-                };
-                (score, times)
-            })
-        })?
-        .into_iter();
-    jobs.iter()
-        .zip(&prepared)
-        .map(|((t, _), p)| {
-            let timed: Vec<(Score, SeedTimes)> = scores
-                .by_ref()
-                .take(t.task.seeds.len())
-                .collect::<Result<_, _>>()?;
+    let done = workers.map(flat.len(), |i| {
+        let (j, k) = flat[i];
+        let trainer = jobs[j].0;
+        let started = Instant::now();
+        let score = trainer.train_seed(&prepared[j], trainer.task.seeds[k], &|_| {});
+        score.map(|(score, scoring_s)| {
+            let times = SeedTimes {
+                seconds: started.elapsed().as_secs_f64(),
+                scoring_s,
+            };
+            (score, times)
+        })
+    })?;
+    // Back in the order of the jobs, each one's seeds in its task's order.
+    let mut by_job: Vec<Vec<Result<(Score, SeedTimes), TrainError>>> = jobs
+        .iter()
+        .map(|(t, _)| Vec::with_capacity(t.task.seeds.len()))
+        .collect();
+    for (&(j, _), result) in flat.iter().zip(done) {
+        by_job[j].push(result);
+    }
+    prepared
+        .iter()
+        .zip(by_job)
+        .map(|(p, results)| {
+            let timed: Vec<(Score, SeedTimes)> = results.into_iter().collect::<Result<_, _>>()?;
             let times = SeedTimes {
                 seconds: timed.iter().map(|(_, t)| t.seconds).sum(),
                 scoring_s: timed.iter().map(|(_, t)| t.scoring_s).sum(),
@@ -175,10 +200,12 @@ pub fn evaluate(activation: &CompiledActivation, task: &Task) -> Result<Evaluati
 }
 
 impl Trainer {
-    /// Validates the task and loads its dataset.
+    /// Validates the task and loads its dataset, or shares the copy another trainer in this
+    /// process loaded. It measures every metric ([`Measurements::ALL`]) until told otherwise
+    /// with [`Trainer::measuring`].
     pub fn new(task: Task) -> Result<Self, TrainError> {
         task.validate()?;
-        let data = task.dataset.load(task.split_seed)?;
+        let data = task.dataset.load_shared(task.split_seed)?;
         Trainer::with_data(task, data)
     }
 
@@ -195,16 +222,12 @@ impl Trainer {
                 task.split_seed
             )));
         }
-        Trainer::sharing(task, self.data.clone())
+        Ok(Trainer::with_data(task, self.data.clone())?.measuring(self.measurements))
     }
 
     /// Validates the task and pairs it with already loaded data (`task.dataset` is then only a
     /// label).
-    pub(crate) fn with_data(task: Task, data: Dataset) -> Result<Self, TrainError> {
-        Trainer::sharing(task, Arc::new(data))
-    }
-
-    fn sharing(task: Task, data: Arc<Dataset>) -> Result<Self, TrainError> {
+    fn with_data(task: Task, data: Arc<Dataset>) -> Result<Self, TrainError> {
         task.validate()?;
         if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
             return Err(TrainError::InvalidTask(format!(
@@ -221,7 +244,21 @@ impl Trainer {
             task,
             data,
             train_rows,
+            measurements: Measurements::ALL,
         })
+    }
+
+    /// This trainer, scoring each trained seed with the passes `measurements` asks for only
+    /// (the test split's always): a search measures what its objectives need. A metric has the
+    /// same value whichever others are measured with it.
+    pub fn measuring(mut self, measurements: Measurements) -> Self {
+        self.measurements = measurements;
+        self
+    }
+
+    /// What this trainer measures of each trained seed.
+    pub fn measurements(&self) -> Measurements {
+        self.measurements
     }
 
     /// The task.
@@ -293,9 +330,13 @@ impl Trainer {
     }
 
     /// Evaluates several activations on `workers`, every (activation, seed) pair a job of its
-    /// own, so that both the seeds of one activation and different activations train at once.
-    /// Each evaluation comes with the seconds its seeds took, summed, and how many of them were
-    /// spent scoring. A task error (as opposed to a candidate failing) fails the whole call.
+    /// own, so that both the seeds of one activation and different activations train at once;
+    /// a free worker takes the next job, and the jobs expected to take longest go first (by the
+    /// activation's measured forward cost; one that cannot be set up last), so that the last
+    /// jobs of the call, while other workers may have none left, are short ones. Each evaluation comes with the seconds its seeds took,
+    /// summed, and how many of them were spent scoring; evaluations are in the order of
+    /// `activations`, and none depends on the order the jobs ran in. A task error (as opposed
+    /// to a candidate failing) fails the whole call.
     pub fn evaluate_all(
         &self,
         workers: &Workers,
@@ -417,7 +458,7 @@ impl Trainer {
             return Ok((failed(reason, steps), 0.0));
         }
         let scoring = Instant::now();
-        let measured = self.measure(&net, &mut rng(seed, 2))?;
+        let measured = measure(&net, &self.data, self.measurements, &mut rng(seed, 2))?;
         let scoring_s = scoring.elapsed().as_secs_f64();
         let score = match measured {
             Ok(metrics) => Score {
@@ -430,58 +471,6 @@ impl Trainer {
             Err(reason) => failed(reason, steps),
         };
         Ok((score, scoring_s))
-    }
-
-    /// Scores a trained network; the inner error is a reason for a failed status.
-    fn measure(
-        &self,
-        net: &Mlp,
-        noise_rng: &mut ChaCha8Rng,
-    ) -> Result<Result<Metrics<f64>, String>, TrainError> {
-        let d = &self.data;
-        let mut hidden = Vec::new();
-        let (train_accuracy, train_loss) =
-            accuracy_and_loss(&net.infer(&d.train.features, None)?, &d.train);
-        let (validation_accuracy, validation_loss) =
-            accuracy_and_loss(&net.infer(&d.validation.features, None)?, &d.validation);
-        let (test_accuracy, test_loss) =
-            accuracy_and_loss(&net.infer(&d.test.features, Some(&mut hidden))?, &d.test);
-        for (name, loss) in [
-            ("training", train_loss),
-            ("validation", validation_loss),
-            ("test", test_loss),
-        ] {
-            if !loss.is_finite() {
-                return Ok(Err(format!(
-                    "the network's outputs on the {name} set are not finite"
-                )));
-            }
-        }
-        let zeros = hidden.iter().filter(|&&h| h == 0.0).count();
-        let sparsity = zeros as f64 / hidden.len().max(1) as f64;
-        let mut noisy = [0.0f64; NOISE_LEVELS.len()];
-        for (acc, sigma) in noisy.iter_mut().zip(NOISE_LEVELS) {
-            let normal = Normal::new(0.0f32, sigma).expect("positive sigma");
-            let x: Vec<f32> = d
-                .test
-                .features
-                .iter()
-                .map(|&v| v + normal.sample(noise_rng))
-                .collect();
-            *acc = accuracy_and_loss(&net.infer(&x, None)?, &d.test).0;
-        }
-        Ok(Ok(Metrics {
-            train_accuracy,
-            train_loss,
-            validation_accuracy,
-            validation_loss,
-            test_accuracy,
-            test_loss,
-            sparsity,
-            distinct_values: distinct_values(&hidden) as f64,
-            noisy_accuracy_0_1: noisy[0],
-            noisy_accuracy_0_3: noisy[1],
-        }))
     }
 }
 

@@ -1,0 +1,128 @@
+//! The fixed cost of one trained seed on Fashion-MNIST: everything a seed costs apart from its
+//! training steps (building the network and optimiser, the scoring passes over the splits, the
+//! noise-robustness passes). Each iteration evaluates one seed with a budget of one step on the
+//! task of `search-spaces/fashion.ron` (MLP 784-128-10, He, Adam, batch 128, split seed 0), so
+//! it measures the fixed cost plus one step (about a millisecond, see `train_step_784` in
+//! `benches/train_step.rs`).
+//!
+//! Group `seed_fixed_cost`, one benchmark per activation (`relu(x)` exact, whose hidden values
+//! are all distinct, and `heaviside(x)` with its surrogate, whose hidden values take two) and
+//! per set of measurements:
+//!
+//! - `all`: every metric, what `radact train` prints;
+//! - `search`: what a search with `fashion.ron`'s objectives (validation accuracy, cost)
+//!   measures: the validation and test splits;
+//! - `robustness`: a search with the `robustness` objective: the test split and its two noisy
+//!   copies;
+//! - `test`: the test split only, what the final check measures.
+//!
+//! The dataset is loaded once, before timing. Times are the benchmark thread's CPU time
+//! (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where the system lacks it): the seed runs on
+//! the calling thread ([`Trainer::evaluate_here`]).
+//!
+//! Needs the Fashion-MNIST IDX files in [`DEFAULT_FASHION_MNIST_DIR`] (Debian's
+//! `dataset-fashion-mnist`); without them the group is skipped with a message. Run with
+//! `cargo bench --bench seed_cost`.
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use radact::activation::Activation;
+use radact::search::objective::measurements;
+use radact::search::Objective;
+use radact::train::{
+    Budget, DatasetSpec, Init, Measurements, NetworkConfig, OptimizerConfig, OptimizerKind, Task,
+    Trainer, DEFAULT_FASHION_MNIST_DIR,
+};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// This thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`), if the system has it.
+fn thread_cpu_ns() -> Option<u64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `timespec` through the pointer, which points to a
+    // live, writable one.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (rc == 0).then(|| t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+/// Times `iters` calls of `run`: the thread's CPU time, or wall-clock time without it.
+fn timed(iters: u64, mut run: impl FnMut()) -> Duration {
+    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
+    for _ in 0..iters {
+        run();
+    }
+    match (cpu, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
+        _ => wall.elapsed(),
+    }
+}
+
+/// The task of `search-spaces/fashion.ron` with one seed and a budget of one step.
+fn fashion_task() -> Task {
+    Task {
+        dataset: DatasetSpec::FashionMnist {
+            dir: DEFAULT_FASHION_MNIST_DIR.into(),
+        },
+        split_seed: 0,
+        network: NetworkConfig {
+            hidden: vec![128],
+            init: Init::He,
+            normalize: false,
+        },
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::adam(),
+            learning_rate: 1e-3,
+            weight_decay: 0.0,
+            clip_norm: Some(5.0),
+        },
+        batch_size: 128,
+        budget: Budget::Steps(1),
+        seeds: vec![0],
+    }
+}
+
+fn seed_fixed_cost(c: &mut Criterion) {
+    let trainer = match Trainer::new(fashion_task()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("seed_fixed_cost skipped: {e}");
+            return;
+        }
+    };
+    let mut group = c.benchmark_group("seed_fixed_cost");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    for (name, forward, backward) in [
+        ("relu", "relu(x)", "exact"),
+        ("heaviside", "heaviside(x)", "surrogate"),
+    ] {
+        let act = Activation::parse(forward, backward).unwrap().compile();
+        for (measured, what) in [
+            ("all", Measurements::ALL),
+            (
+                "search",
+                measurements(&[Objective::ValidationAccuracy, Objective::Cost]),
+            ),
+            ("robustness", measurements(&[Objective::Robustness])),
+            ("test", Measurements::TEST),
+        ] {
+            let trainer = trainer.clone().measuring(what);
+            group.bench_function(format!("{name}/{measured}"), |b| {
+                b.iter_custom(|iters| {
+                    timed(iters, || {
+                        black_box(trainer.evaluate_here(&act).unwrap());
+                    })
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, seed_fixed_cost);
+criterion_main!(benches);
