@@ -71,11 +71,14 @@ pub enum Variation {
     ChangeBackward,
     /// `crossover`: a sub-expression replaced by one of a second parent.
     Crossover,
+    /// `toggle_trainable`: a constant made trainable (`param(c)`), or a trainable constant
+    /// fixed again.
+    ToggleTrainable,
 }
 
 impl Variation {
     /// Every operator, in the order of [`MutationWeights`]' fields.
-    pub const ALL: [Variation; 8] = [
+    pub const ALL: [Variation; 9] = [
         Variation::ReplaceOp,
         Variation::InsertNode,
         Variation::DeleteNode,
@@ -84,6 +87,7 @@ impl Variation {
         Variation::ResampleConstant,
         Variation::ChangeBackward,
         Variation::Crossover,
+        Variation::ToggleTrainable,
     ];
 
     /// The name in journals and space files (`replace_op`, ...).
@@ -97,6 +101,7 @@ impl Variation {
             Variation::ResampleConstant => "resample_constant",
             Variation::ChangeBackward => "change_backward",
             Variation::Crossover => "crossover",
+            Variation::ToggleTrainable => "toggle_trainable",
         }
     }
 
@@ -111,6 +116,7 @@ impl Variation {
             Variation::ResampleConstant => weights.resample_constant,
             Variation::ChangeBackward => weights.change_backward,
             Variation::Crossover => weights.crossover,
+            Variation::ToggleTrainable => weights.toggle_trainable,
         }
     }
 }
@@ -189,6 +195,7 @@ fn apply(
         Variation::PerturbConstant => perturb_constant(f, rng),
         Variation::ResampleConstant => resample_constant(f, space, rng),
         Variation::Crossover => crossover(f, &other?.forward, space, rng),
+        Variation::ToggleTrainable => toggle_trainable(f, rng),
         Variation::ChangeBackward => {
             let mode = change_backward(&parent.backward, space, rng)?;
             return Some(Activation::new(f.clone(), mode));
@@ -326,7 +333,7 @@ pub(crate) fn perturb_constant(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Gr
             old + (PERTURB_NOISE * z) as f32
         };
         match tunable {
-            Tunable::Constant(_) => saturate(moved),
+            Tunable::Constant(_) | Tunable::Trainable(_) => saturate(moved),
             Tunable::Param { spec, .. } => {
                 let new = legalise(spec, moved);
                 if spec.integer && new == old {
@@ -355,7 +362,7 @@ pub(crate) fn resample_constant(
 ) -> Option<Graph> {
     let constants = &space.constants;
     retune(graph, rng, |tunable, _, rng| match tunable {
-        Tunable::Constant(_) => draw_constant(constants, rng),
+        Tunable::Constant(_) | Tunable::Trainable(_) => draw_constant(constants, rng),
         Tunable::Param { spec, .. } => draw_param(spec, constants, rng),
     })
 }
@@ -410,10 +417,29 @@ pub(crate) fn crossover(
     }))
 }
 
-/// A constant node, or one parameter of an operation.
+/// Makes one uniformly drawn constant trainable (`c` becomes `param(c)`, starting at its value),
+/// or fixes one trainable constant at its initial value; `None` when the graph has neither.
+/// A constant used in several places becomes one trainable constant shared by all of them.
+pub(crate) fn toggle_trainable(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
+    let sites: Vec<NodeId> = graph
+        .topo_order()
+        .into_iter()
+        .filter(|&n| matches!(graph.node(n), Node::Const(_) | Node::Param(_)))
+        .collect();
+    let &site = sites.choose(rng)?;
+    Some(substitute(graph, site, |g, _| match graph.node(site) {
+        Node::Const(c) => g.param(c),
+        Node::Param(c) => g.constant(c),
+        _ => unreachable!("sites are constants"),
+    }))
+}
+
+/// A constant node (its value, or a trainable constant's initial value), or one parameter of an
+/// operation.
 #[derive(Clone, Copy)]
 enum Tunable {
     Constant(NodeId),
+    Trainable(NodeId),
     Param {
         node: NodeId,
         index: usize,
@@ -427,6 +453,7 @@ fn tunables(graph: &Graph) -> Vec<(Tunable, f32)> {
     for n in graph.topo_order() {
         match graph.node(n) {
             Node::Const(c) => out.push((Tunable::Constant(n), c)),
+            Node::Param(c) => out.push((Tunable::Trainable(n), c)),
             Node::Op { op, params } => {
                 for (index, spec) in op.primitive().params.iter().enumerate() {
                     let param = Tunable::Param {
@@ -454,6 +481,7 @@ fn retune(
     let new = value(tunable, old, rng);
     Some(match tunable {
         Tunable::Constant(site) => substitute(graph, site, |g, _| g.constant(new)),
+        Tunable::Trainable(site) => substitute(graph, site, |g, _| g.param(new)),
         Tunable::Param {
             node: site, index, ..
         } => {
@@ -484,6 +512,7 @@ fn substitute(
         let copy = match graph.node(n) {
             Node::Input => out.input(),
             Node::Const(c) => out.constant(c),
+            Node::Param(c) => out.param(c),
             Node::Op { op, params } => {
                 let args: Vec<NodeId> = graph.args(n).iter().map(|a| map[a]).collect();
                 out.apply_with(op, params, &args)
@@ -601,6 +630,7 @@ mod tests {
             match g.node(n) {
                 Node::Input => "x".into(),
                 Node::Const(c) => c.to_string(),
+                Node::Param(c) => format!("param({c})"),
                 Node::Op { .. } => {
                     let args: Vec<String> = g.args(n).iter().map(|&a| walk(g, a)).collect();
                     format!("op({})", args.join(", "))
@@ -874,6 +904,47 @@ mod tests {
     }
 
     #[test]
+    fn toggle_trainable_makes_a_constant_trainable_and_back() {
+        let parent = parse("x * sigmoid(1.702 * x)");
+        let child = toggle_trainable(&parent, &mut rng(0)).unwrap();
+        assert_eq!(child.to_string(), "x * sigmoid(param(1.702) * x)");
+        assert_eq!(child.param_values(), vec![1.702]);
+        let back = toggle_trainable(&child, &mut rng(0)).unwrap();
+        assert_eq!(back.to_string(), parent.to_string());
+        assert!(back.params().is_empty());
+        assert!(toggle_trainable(&parse("tanh(x)"), &mut rng(0)).is_none());
+        // With only this operator weighted, vary makes exactly this change; perturbing a
+        // trainable constant moves its initial value and keeps it trainable.
+        let mut space = SearchSpace::default_space();
+        space.mutation = MutationWeights {
+            replace_op: 0.0,
+            insert_node: 0.0,
+            delete_node: 0.0,
+            replace_subtree: 0.0,
+            perturb_constant: 0.0,
+            resample_constant: 0.0,
+            change_backward: 0.0,
+            crossover: 0.0,
+            toggle_trainable: 1.0,
+        };
+        let parent = Activation::new(parse("x * sigmoid(2 * x) + 0.5"), BackwardMode::Exact);
+        for seed in 0..8 {
+            let (child, how) = vary(&parent, None, &space, &mut rng(seed));
+            assert_eq!(how, Variation::ToggleTrainable);
+            assert_eq!(child.constants().len(), 1, "{}", child.forward);
+            let moved = perturb_constant(&child.forward, &mut rng(seed)).unwrap();
+            assert_eq!(moved.params().len(), 1, "{moved}");
+        }
+        let ron = "(replace_op: 1, insert_node: 1, delete_node: 1, replace_subtree: 1, \
+                   perturb_constant: 1, resample_constant: 1, change_backward: 1, crossover: 1)";
+        let old: MutationWeights = ron::from_str(ron).unwrap();
+        assert_eq!(
+            old.toggle_trainable, 0.0,
+            "spaces written before it do not draw it"
+        );
+    }
+
+    #[test]
     fn vary_falls_back_to_a_grown_child_when_nothing_else_applies() {
         // Only perturb_constant has weight, and tanh(x) has nothing to perturb.
         let mut space = SearchSpace::default_space();
@@ -886,6 +957,7 @@ mod tests {
             resample_constant: 0.0,
             change_backward: 0.0,
             crossover: 0.0,
+            toggle_trainable: 0.0,
         };
         let parent = Activation::new(parse("tanh(x)"), BackwardMode::Exact);
         let (child, how) = vary(&parent, None, &space, &mut rng(0));

@@ -102,6 +102,11 @@ pub struct Score {
     pub wall_time_s: f64,
     /// The metrics; `None` for a failed run.
     pub metrics: Option<Metrics<f64>>,
+    /// The trained values of the activation's trainable constants (`param(c)`) in each hidden
+    /// layer, first layer first, in the order the formula names them; empty when it has none
+    /// (and then left out of the serialised form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constants: Vec<Vec<f32>>,
 }
 
 /// Median and range of one metric over the completed seeds.
@@ -226,6 +231,7 @@ mod tests {
             steps: 10,
             wall_time_s: seed as f64,
             metrics,
+            constants: Vec::new(),
         }
     }
 
