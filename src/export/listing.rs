@@ -237,6 +237,18 @@ impl Listing {
         self.bindings.iter().chain([&self.result]).any(any)
     }
 
+    /// Whether the listing reads a trainable constant (`c[k]`).
+    pub(crate) fn reads_constants(&self) -> bool {
+        fn any(e: &Expr) -> bool {
+            match e {
+                Expr::Param(_) => true,
+                Expr::Call { args, .. } => args.iter().any(any),
+                Expr::Input | Expr::Const(_) | Expr::Var(_) => false,
+            }
+        }
+        self.bindings.iter().chain([&self.result]).any(any)
+    }
+
     /// Whether the listing calls any kernel (otherwise the result is `x` or a constant).
     pub(crate) fn calls_kernels(&self) -> bool {
         matches!(self.result, Expr::Call { .. }) || !self.bindings.is_empty()

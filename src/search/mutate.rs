@@ -163,7 +163,10 @@ pub fn vary(
             weights.retain(|(v, _)| *v != variation);
             continue;
         };
-        let child = Activation::new(expr::simplify(&child.forward), child.backward);
+        let child = Activation::new(
+            unshare_params(expr::simplify(&child.forward)),
+            child.backward,
+        );
         if is_new(&child) {
             return (child, variation);
         }
@@ -176,6 +179,18 @@ pub fn vary(
         child.forward = grow_forward(space, rng);
     }
     (child, Variation::ReplaceSubtree)
+}
+
+/// `graph` with every trainable constant read by one node only, as its formula reads back:
+/// copying a shared sub-expression or making a shared constant trainable can leave one
+/// trainable constant in several places, which the formula (what a run's journal keeps) prints
+/// as several. Training sees the graph a journal reads back, so the number of trained values
+/// per layer always matches the recorded formula.
+fn unshare_params(graph: Graph) -> Graph {
+    if graph.params().is_empty() {
+        return graph;
+    }
+    expr::parse(&graph.to_string()).unwrap_or(graph)
 }
 
 /// Applies one operator; `None` when it cannot apply to this parent.
@@ -913,6 +928,15 @@ mod tests {
         assert_eq!(back.to_string(), parent.to_string());
         assert!(back.params().is_empty());
         assert!(toggle_trainable(&parse("tanh(x)"), &mut rng(0)).is_none());
+        // A constant used twice becomes one shared trainable constant; the child vary keeps is
+        // the one its formula reads back as, with one trainable constant per place.
+        let shared = toggle_trainable(&parse("2 * x + tanh(2 * x)"), &mut rng(0)).unwrap();
+        assert_eq!(shared.params().len(), 1);
+        assert_eq!(unshare_params(shared.clone()).params().len(), 2);
+        assert_eq!(
+            unshare_params(shared.clone()).to_string(),
+            shared.to_string()
+        );
         // With only this operator weighted, vary makes exactly this change; perturbing a
         // trainable constant moves its initial value and keeps it trainable.
         let mut space = SearchSpace::default_space();
