@@ -306,6 +306,22 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
     for s in &evaluation.seeds {
         print_seed(s);
     }
+    if evaluation.seeds.iter().any(|s| !s.constants.is_empty()) {
+        println!();
+        println!("trained constants (param(...) in formula order), per hidden layer:");
+        for s in evaluation.seeds.iter().filter(|s| !s.constants.is_empty()) {
+            let layers: Vec<String> = s
+                .constants
+                .iter()
+                .enumerate()
+                .map(|(l, values)| {
+                    let values: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
+                    format!("layer {} [{}]", l + 1, values.join(", "))
+                })
+                .collect();
+            println!("{:>6}  {}", s.seed, layers.join("  "));
+        }
+    }
     let summary = &evaluation.summary;
     println!();
     println!(
