@@ -175,7 +175,10 @@ mod tests {
         assert_ne!(fp("param(1) * x"), fp("1 * x"));
         assert_ne!(fp("x * sigmoid(param(1) * x)"), fp("x * sigmoid(x)"));
         assert_eq!(fp("param(2) * x"), fp("x * param(2)"));
-        assert_ne!(fp("tanh(param(1) * x)"), fp("tanh(x * param(1)) * param(1)"));
+        assert_ne!(
+            fp("tanh(param(1) * x)"),
+            fp("tanh(x * param(1)) * param(1)")
+        );
     }
 
     #[test]
