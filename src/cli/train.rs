@@ -309,17 +309,10 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
     if evaluation.seeds.iter().any(|s| !s.constants.is_empty()) {
         println!();
         println!("trained constants (param(...) in formula order), per hidden layer:");
-        for s in evaluation.seeds.iter().filter(|s| !s.constants.is_empty()) {
-            let layers: Vec<String> = s
-                .constants
-                .iter()
-                .enumerate()
-                .map(|(l, values)| {
-                    let values: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
-                    format!("layer {} [{}]", l + 1, values.join(", "))
-                })
-                .collect();
-            println!("{:>6}  {}", s.seed, layers.join("  "));
+        for s in &evaluation.seeds {
+            if let Some(text) = s.constants_text() {
+                println!("{:>6}  {text}", s.seed);
+            }
         }
     }
     let summary = &evaluation.summary;

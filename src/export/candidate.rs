@@ -34,13 +34,7 @@ impl ExportedActivation {
         if let Some(e) = record.outcome.evaluation() {
             exported = exported.with_scores(e.summary.clone());
             // The trained constants of the seed with the best validation accuracy.
-            let best = e
-                .seeds
-                .iter()
-                .filter(|s| !s.constants.is_empty())
-                .filter_map(|s| Some((s.metrics.as_ref()?.validation_accuracy, s)))
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some((_, score)) = best {
+            if let Some(score) = e.best_constants() {
                 let trained = TrainedConstants {
                     seed: score.seed,
                     layers: score.constants.clone(),

@@ -12,10 +12,10 @@
 //! [`add_bias`] for the output layer): dfdx's broadcast of a bias over the batch, forward and
 //! backward, goes through per-element strided index arithmetic and is slow.
 //!
-//! Trainable constants: the network passes each layer's current values
-//! ([`ActivationOp::forward_values_with`], [`ActivationOp::forward_multiplier_and_constant_grads`],
-//! which also writes `df/dc_k`); the dfdx operation uses their initial values and records no
-//! gradient for them. A standardised op keeps the mean and scale of the initial values.
+//! Trainable constants: the network passes each layer's current values to the op (which then
+//! also writes `df/dc_k` for every element); the dfdx operation uses their initial values and
+//! records no gradient for them. A standardised op keeps the mean and scale of the initial
+//! values.
 //!
 //! This file and `network.rs` are the only ones that touch dfdx.
 

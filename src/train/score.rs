@@ -109,6 +109,39 @@ pub struct Score {
     pub constants: Vec<Vec<f32>>,
 }
 
+impl Score {
+    /// The trained constants as text, `layer 1 [0.5877]  layer 2 [0.8137, -1.2000]` (four
+    /// decimals); `None` when there are none.
+    pub fn constants_text(&self) -> Option<String> {
+        if self.constants.is_empty() {
+            return None;
+        }
+        let layers: Vec<String> = self
+            .constants
+            .iter()
+            .enumerate()
+            .map(|(l, values)| {
+                let values: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
+                format!("layer {} [{}]", l + 1, values.join(", "))
+            })
+            .collect();
+        Some(layers.join("  "))
+    }
+}
+
+impl Evaluation {
+    /// The completed seed with the best validation accuracy among those that trained constants
+    /// (the one whose values an export carries); `None` when no seed has trained constants.
+    pub fn best_constants(&self) -> Option<&Score> {
+        self.seeds
+            .iter()
+            .filter(|s| !s.constants.is_empty())
+            .filter_map(|s| Some((s.metrics.as_ref()?.validation_accuracy, s)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, s)| s)
+    }
+}
+
 /// Median and range of one metric over the completed seeds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
