@@ -1,5 +1,22 @@
 //! An activation candidate: a forward expression graph plus the backward mode that says how its
 //! backward multiplier is derived. This is the unit radact searches, trains and exports.
+//!
+//! A forward graph may hold trainable constants (`param(1.0)`): training makes each a
+//! parameter of every hidden layer, updated with the weights, and compiling derives the
+//! derivative of `f` with respect to each alongside `g`.
+//!
+//! ```
+//! use radact::Activation;
+//! let swish = Activation::parse("x * sigmoid(param(1.0) * x)", "exact").unwrap();
+//! assert_eq!(swish.constants(), vec![1.0]);
+//! let c = swish.compile();
+//! // y, g = dy/dx and dy/dbeta at x = 2 with beta = 0.5.
+//! let (mut y, mut g, mut db) = ([0.0], [0.0], [0.0]);
+//! c.joint.eval_many_with(&[2.0], &[0.5], &mut [&mut y, &mut g, &mut db]);
+//! let s = 1.0 / (1.0 + (-1.0f32).exp());
+//! assert!((y[0] - 2.0 * s).abs() < 1e-6);
+//! assert!((db[0] - 4.0 * s * (1.0 - s)).abs() < 1e-6);
+//! ```
 
 use crate::expr::{self, Graph, Program};
 use crate::grad::{self, BackwardMode};
@@ -33,8 +50,17 @@ pub struct CompiledActivation {
     pub forward: Program,
     /// `g(x)`: one output.
     pub backward: Program,
-    /// `f(x)` and `g(x)` in one pass (two outputs, in that order), sharing sub-expressions.
+    /// `f(x)`, `g(x)` and then `df/dc_k` for each trainable constant `c_k` (in the order of
+    /// [`Activation::constants`]) in one pass, sharing sub-expressions. Each program reads the
+    /// constants' current values from [`Program::eval_many_with`].
     pub joint: Program,
+}
+
+impl CompiledActivation {
+    /// The initial values of the trainable constants, in order (empty when there are none).
+    pub fn constants(&self) -> &[f32] {
+        self.joint.params()
+    }
 }
 
 impl Activation {
@@ -57,13 +83,23 @@ impl Activation {
         grad::derive(&self.forward, &self.backward)
     }
 
+    /// The initial values of the forward graph's trainable constants (`param(v)`), in the
+    /// order in which the formula names them.
+    pub fn constants(&self) -> Vec<f32> {
+        self.forward.param_values()
+    }
+
     /// Compiles forward, backward and the joint program.
     pub fn compile(&self) -> CompiledActivation {
-        let (joint_graph, y, g) = grad::derive_joint(&self.forward, &self.backward);
+        let joint = grad::derive_all(&self.forward, &self.backward);
+        let mut outputs = vec![joint.y, joint.g];
+        outputs.extend(&joint.param_grads);
+        let compile =
+            |outputs: &[_]| Program::compile_with_params(&joint.graph, outputs, &joint.params);
         CompiledActivation {
             forward: Program::compile(&self.forward),
-            backward: Program::compile_outputs(&joint_graph, &[g]),
-            joint: Program::compile_outputs(&joint_graph, &[y, g]),
+            backward: compile(&[joint.g]),
+            joint: compile(&outputs),
         }
     }
 }

@@ -38,6 +38,7 @@ fn summary() -> Summary {
             steps: 2800,
             wall_time_s: 0.75,
             metrics: Some(metrics(0.97)),
+            constants: Vec::new(),
         },
         Score {
             seed: 1,
@@ -47,6 +48,7 @@ fn summary() -> Summary {
             steps: 12,
             wall_time_s: 0.01,
             metrics: None,
+            constants: Vec::new(),
         },
         Score {
             seed: 2,
@@ -54,6 +56,7 @@ fn summary() -> Summary {
             steps: 2800,
             wall_time_s: 0.8,
             metrics: Some(metrics(0.95)),
+            constants: Vec::new(),
         },
     ];
     Summary::of(&scores, 3.25)

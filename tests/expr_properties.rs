@@ -11,6 +11,12 @@ use rand::{Rng, SeedableRng};
 
 /// Grows a random graph from `ops`, with valid random parameters, `steps` applications long.
 fn random_graph(seed: u64, ops: &[Op], steps: usize) -> Graph {
+    random_graph_with(seed, ops, steps, 0.0)
+}
+
+/// Like [`random_graph`], with each constant trainable (`param(c)`) with probability
+/// `trainable` (no extra draw when 0, so that `random_graph` keeps its graphs).
+fn random_graph_with(seed: u64, ops: &[Op], steps: usize, trainable: f64) -> Graph {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut g = Graph::new();
     let mut pool = vec![g.input()];
@@ -27,7 +33,11 @@ fn random_graph(seed: u64, ops: &[Op], steps: usize) -> Graph {
             // Mostly recent nodes, sometimes a constant, so that graphs get deep and shared.
             if rng.gen_bool(0.15) {
                 let c = (rng.gen_range(-3.0f32..3.0) * 100.0).round() / 100.0;
-                args.push(g.constant(c));
+                if trainable > 0.0 && rng.gen_bool(trainable) {
+                    args.push(g.param(c));
+                } else {
+                    args.push(g.constant(c));
+                }
             } else {
                 let lo = pool.len().saturating_sub(3);
                 args.push(pool[rng.gen_range(lo..pool.len())]);
@@ -149,6 +159,49 @@ proptest! {
         let back = parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
         prop_assert!(back.same_expression(&g), "{} reparsed as {}", text, back);
         prop_assert_eq!(back.to_string(), text);
+    }
+
+    #[test]
+    fn printed_graphs_with_trainable_constants_parse_back(seed in any::<u64>(), steps in 1usize..12) {
+        let g = random_graph_with(seed, &all_ops(), steps, 0.5);
+        let text = g.to_string();
+        let back = parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        prop_assert!(back.same_expression(&g), "{} reparsed as {}", text, back);
+        prop_assert_eq!(&back.to_string(), &text);
+        let ron = ron::to_string(&g).unwrap();
+        let stored: Graph = ron::from_str(&ron).map_err(|e| TestCaseError::fail(format!("{ron}: {e}")))?;
+        prop_assert!(stored.same_expression(&g), "{}", ron);
+        prop_assert_eq!(stored.params().len(), g.params().len());
+    }
+
+    #[test]
+    fn constant_gradients_match_finite_differences(seed in any::<u64>(), steps in 1usize..8) {
+        let f = random_graph_with(seed, &smooth_ops(), steps, 0.7);
+        let c0 = f.param_values();
+        prop_assume!(!c0.is_empty());
+        let program = radact::Activation::new(f.clone(), BackwardMode::Exact).compile().joint;
+        for i in 0..9 {
+            let x = -2.0 + 0.5 * i as f32 + 0.0123;
+            let mut outs = vec![[0.0f32]; 2 + c0.len()];
+            let mut views: Vec<&mut [f32]> = outs.iter_mut().map(|o| &mut o[..]).collect();
+            program.eval_many_with(&[x], &c0, &mut views);
+            for k in 0..c0.len() {
+                let fd = |h: f64| {
+                    let (mut up, mut down) = (c0.clone(), c0.clone());
+                    up[k] = (c0[k] as f64 + h) as f32;
+                    down[k] = (c0[k] as f64 - h) as f32;
+                    (f.eval_scalar_with(x, &up) as f64 - f.eval_scalar_with(x, &down) as f64)
+                        / (up[k] as f64 - down[k] as f64)
+                };
+                let (d1, d2) = (fd(1e-2), fd(5e-3));
+                let scale = d1.abs().max(1.0);
+                if !d1.is_finite() || (d1 - d2).abs() > 1e-2 * scale || f.eval_scalar_with(x, &c0).abs() > 1e4 {
+                    continue; // ill-conditioned here
+                }
+                let derived = outs[2 + k][0] as f64;
+                prop_assert!((derived - d2).abs() <= 2e-2 * scale, "{f}: df/dc{k} at {x} = {derived}, finite difference {d2}");
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The details of one candidate: formulas, backward mode, origin, outcome and scores per seed.
+//! The details of one candidate: formulas, backward mode, origin, outcome, scores per seed and
+//! the trained values of its trainable constants (per seed, and those an export carries).
 
 use crate::population::format_metric;
 use crate::row::{Metric, Row};
@@ -56,6 +57,21 @@ pub fn ui(ui: &mut egui::Ui, row: &Row) {
                     ui.end_row();
                 }
             }
+            if let Some(best) = row
+                .record
+                .outcome
+                .evaluation()
+                .and_then(|e| e.best_constants())
+            {
+                ui.label("constants");
+                let text = format!(
+                    "{} (seed {}, the one exported)",
+                    best.constants_text().unwrap_or_default(),
+                    best.seed
+                );
+                ui.add(egui::Label::new(egui::RichText::new(text).monospace()).wrap());
+                ui.end_row();
+            }
             ui.label("time");
             ui.label(format!("{:.2} s", row.record.seconds));
             ui.end_row();
@@ -64,10 +80,16 @@ pub fn ui(ui: &mut egui::Ui, row: &Row) {
         ui.collapsing(format!("{} seed(s)", e.seeds.len()), |ui| {
             for s in &e.seeds {
                 let text = match (&s.metrics, &s.status) {
-                    (Some(m), _) => format!(
-                        "seed {}: test accuracy {:.3}, loss {:.3}, {} steps",
-                        s.seed, m.test_accuracy, m.test_loss, s.steps
-                    ),
+                    (Some(m), _) => {
+                        let mut text = format!(
+                            "seed {}: test accuracy {:.3}, loss {:.3}, {} steps",
+                            s.seed, m.test_accuracy, m.test_loss, s.steps
+                        );
+                        if let Some(constants) = s.constants_text() {
+                            text.push_str(&format!("; constants {constants}"));
+                        }
+                        text
+                    }
                     (None, Status::Failed { reason }) => {
                         format!("seed {}: failed: {reason}", s.seed)
                     }

@@ -67,6 +67,7 @@ pub fn node_label(graph: &Graph, id: NodeId) -> String {
     match graph.node(id) {
         Node::Input => "x".to_string(),
         Node::Const(v) => format_constant(v),
+        Node::Param(v) => format!("param({})", format_constant(v)),
         Node::Op { op, params } => {
             let specs = op.primitive().params;
             if specs.is_empty() {
@@ -109,7 +110,7 @@ impl GraphLayout {
             }
         }
         for i in 0..order.len() {
-            if matches!(graph.node(order[i]), Node::Const(_)) {
+            if matches!(graph.node(order[i]), Node::Const(_) | Node::Param(_)) {
                 let first_user = users[i].iter().map(|&u| layer[u]).min().unwrap_or(1);
                 layer[i] = first_user.saturating_sub(1);
             }
@@ -132,7 +133,7 @@ impl GraphLayout {
             let keys: Vec<(usize, f64)> = column
                 .iter()
                 .map(|&i| {
-                    let key = if matches!(graph.node(order[i]), Node::Const(_)) {
+                    let key = if matches!(graph.node(order[i]), Node::Const(_) | Node::Param(_)) {
                         users[i].iter().map(|&u| mean(&args[u], &slot)).sum::<f64>()
                             / users[i].len().max(1) as f64
                     } else {
@@ -156,7 +157,7 @@ impl GraphLayout {
                 label: node_label(graph, n),
                 kind: match graph.node(n) {
                     Node::Input => NodeKind::Input,
-                    Node::Const(_) => NodeKind::Const,
+                    Node::Const(_) | Node::Param(_) => NodeKind::Const,
                     Node::Op { op, .. } => {
                         let flags = op.primitive().flags;
                         if flags.flat || flags.non_differentiable {

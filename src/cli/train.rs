@@ -311,6 +311,15 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
     for s in &evaluation.seeds {
         print_seed(s);
     }
+    if evaluation.seeds.iter().any(|s| !s.constants.is_empty()) {
+        println!();
+        println!("trained constants (param(...) in formula order), per hidden layer:");
+        for s in &evaluation.seeds {
+            if let Some(text) = s.constants_text() {
+                println!("{:>6}  {text}", s.seed);
+            }
+        }
+    }
     let summary = &evaluation.summary;
     println!();
     println!(

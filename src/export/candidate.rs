@@ -2,7 +2,7 @@
 //! app's export panel) name and describe a candidate they export, so that the same candidate
 //! exports to the same record from either.
 
-use super::{ExportError, ExportedActivation};
+use super::{ExportError, ExportedActivation, TrainedConstants};
 use crate::run::RunConfig;
 use crate::search::record::Record;
 
@@ -14,8 +14,9 @@ pub fn candidate_name(config: &RunConfig, id: u64) -> String {
 
 impl ExportedActivation {
     /// The export record of `record`, a candidate of the run configured by `config`: named
-    /// [`candidate_name`], with its scores (when it was trained), the run's task, and as
-    /// provenance the run's name, the candidate's id and the run's seed.
+    /// [`candidate_name`], with its scores (when it was trained), the trained values of its
+    /// trainable constants (those of its seed with the best validation accuracy), the run's
+    /// task, and as provenance the run's name, the candidate's id and the run's seed.
     pub fn of_candidate(
         config: &RunConfig,
         record: &Record,
@@ -32,6 +33,18 @@ impl ExportedActivation {
             .with_seed(config.seed);
         if let Some(e) = record.outcome.evaluation() {
             exported = exported.with_scores(e.summary.clone());
+            // The trained constants of the seed with the best validation accuracy.
+            if let Some(score) = e.best_constants() {
+                let trained = TrainedConstants {
+                    seed: score.seed,
+                    layers: score.constants.clone(),
+                };
+                // A journal written by another version may not fit; export without them then.
+                exported = match exported.clone().with_trained_constants(trained) {
+                    Ok(with) => with,
+                    Err(_) => exported,
+                };
+            }
         }
         Ok(exported)
     }

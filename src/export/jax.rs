@@ -52,8 +52,11 @@ saturates to +-float32 max, NaN propagates, 1/x is protected as x / (x^2 + 1e-12
 ln(|x| + 1e-6), heaviside(0) = 1, sign(0) = 0 and round takes ties to even.
 ";
 
-/// The custom-VJP function of one activation.
-fn wrap(id: &Identifiers) -> String {
+/// The custom-VJP function of one activation with `k` trainable constants.
+fn wrap(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        return wrap_with_constants(id, k);
+    }
     let snake = &id.snake;
     format!(
         "
@@ -77,8 +80,44 @@ def _{snake}_vjp_backward(x, cotangent):
     )
 }
 
-fn entry(id: &Identifiers) -> String {
-    format!("{}(x)", id.snake)
+/// The custom-VJP function of an activation with trainable constants `c` (a float32 array):
+/// its VJP returns `dL/dx` and `dL/dc_k = sum(df/dc_k * dL/dy)`.
+fn wrap_with_constants(id: &Identifiers, k: usize) -> String {
+    let snake = &id.snake;
+    let table = python::constants_table(id);
+    let grads = python::constant_grad_functions(id, k);
+    format!(
+        "
+
+@jax.custom_vjp
+def {snake}(x, c):
+    \"\"\"y = f(x; c), elementwise, with the trainable constants c (a float32 array;
+    jnp.asarray({table}[layer]) holds those trained in each hidden layer). Its VJP uses
+    radact's backward multiplier for x and df/dc for c.\"\"\"
+    return _{snake}_forward(x, c)
+
+
+def _{snake}_vjp_forward(x, c):
+    return _{snake}_forward(x, c), (x, c)
+
+
+def _{snake}_vjp_backward(residual, cotangent):
+    x, c = residual
+    grad_c = jnp.stack([jnp.sum(cotangent * d(x, c)) for d in ({grads})])
+    return (cotangent * _{snake}_backward(x, c), grad_c.astype(c.dtype))
+
+
+{snake}.defvjp(_{snake}_vjp_forward, _{snake}_vjp_backward)
+"
+    )
+}
+
+fn entry(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        format!("{}(x, c)", id.snake)
+    } else {
+        format!("{}(x)", id.snake)
+    }
 }
 
 const TARGET: Target = Target {

@@ -6,12 +6,14 @@
 //! becomes a left fold of its binary kernel, saturating after every step as the evaluator does.
 //! A node read more than once is bound to a variable (`v0`, `v1`, ...), as is one whose calls
 //! nest 8 deep; every other node is inlined into its only reader, so `x * sigmoid(1.702 * x)`
-//! reads `mul(x, sigmoid(mul(1.702, x)))`.
+//! reads `mul(x, sigmoid(mul(1.702, x)))`. A trainable constant reads `c[k]`, the `k`-th of the
+//! constants the generated function takes (never folded).
 
 use super::kernel::{kernel, Kernel};
 use super::record::ExportedActivation;
 use crate::expr::print::format_constant;
 use crate::expr::{Graph, Node, NodeId};
+use crate::grad::derive_all;
 use std::collections::HashMap;
 
 /// An expression of generated code.
@@ -21,6 +23,8 @@ pub enum Expr {
     Input,
     /// A constant.
     Const(f32),
+    /// The trainable constant with this index, read from the generated function's `c`.
+    Param(usize),
     /// The variable bound by the listing's binding with this index.
     Var(usize),
     /// A kernel applied to operands, with its constant parameters.
@@ -47,12 +51,15 @@ pub(crate) struct Listing {
     pub result: Expr,
 }
 
-/// Exported activations lowered for a generator: per activation the listings of `f` and `g`,
-/// and the kernels they call, each once, in order of first use.
+/// Exported activations lowered for a generator: per activation the listings of `f` and `g`
+/// and of `df/dc_k` for each trainable constant, and the kernels they call, each once, in order
+/// of first use.
 #[derive(Clone, Debug)]
 pub(crate) struct Lowered {
     /// `(forward, backward)` of each activation, in order.
     pub listings: Vec<(Listing, Listing)>,
+    /// `df/dc_k` of each activation, one listing per trainable constant (none without them).
+    pub constant_grads: Vec<Vec<Listing>>,
     /// The kernels all of them call.
     pub kernels: Vec<Kernel>,
 }
@@ -61,20 +68,32 @@ impl Lowered {
     /// Lowers the forward graphs and the derived backward multipliers of `records`.
     pub fn new(records: &[ExportedActivation]) -> Lowered {
         let mut kernels: Vec<Kernel> = Vec::new();
+        let mut constant_grads = Vec::new();
         let listings = records
             .iter()
             .map(|r| {
-                let forward = Listing::lower(&r.activation().forward);
-                let backward = Listing::lower(&r.activation().backward_graph());
-                for k in forward.kernels().into_iter().chain(backward.kernels()) {
-                    if !kernels.iter().any(|have| have.name == k.name) {
-                        kernels.push(k);
+                let activation = r.activation();
+                let forward = Listing::lower(&activation.forward);
+                let joint = derive_all(&activation.forward, &activation.backward);
+                let lower = |root| Listing::lower_at(&joint.graph, root, &joint.params);
+                let backward = lower(joint.g);
+                let grads: Vec<Listing> = joint.param_grads.iter().map(|&d| lower(d)).collect();
+                for listing in [&forward, &backward].into_iter().chain(&grads) {
+                    for k in listing.kernels() {
+                        if !kernels.iter().any(|have| have.name == k.name) {
+                            kernels.push(k);
+                        }
                     }
                 }
+                constant_grads.push(grads);
                 (forward, backward)
             })
             .collect();
-        Lowered { listings, kernels }
+        Lowered {
+            listings,
+            constant_grads,
+            kernels,
+        }
     }
 }
 
@@ -82,6 +101,7 @@ impl Lowered {
 enum Value {
     Input,
     Const(f32),
+    Param(usize),
     /// An operation still to be lowered.
     Open,
     /// A lowered operation waiting for its only reader, which inlines it.
@@ -93,9 +113,16 @@ enum Value {
 }
 
 impl Listing {
-    /// Lowers the sub-graph the root reaches.
+    /// Lowers the sub-graph the root reaches; its trainable constants are `c[k]` in the order
+    /// of [`Graph::params`].
     pub(crate) fn lower(graph: &Graph) -> Listing {
-        let order = graph.topo_order();
+        Listing::lower_at(graph, graph.root(), &graph.params())
+    }
+
+    /// Lowers the sub-graph `root` reaches, reading the trainable constant `params[k]` as
+    /// `c[k]`.
+    pub(crate) fn lower_at(graph: &Graph, root: NodeId, params: &[NodeId]) -> Listing {
+        let order = graph.topo_order_from(&[root]);
         let mut values: HashMap<NodeId, Value> = HashMap::new();
         let mut reads: HashMap<NodeId, usize> = HashMap::new();
         // First pass: fold constants and count how often each remaining node is read.
@@ -103,6 +130,12 @@ impl Listing {
             let value = match graph.node(n) {
                 Node::Input => Value::Input,
                 Node::Const(c) => Value::Const(c),
+                Node::Param(_) => Value::Param(
+                    params
+                        .iter()
+                        .position(|&p| p == n)
+                        .expect("every trainable constant is listed"),
+                ),
                 Node::Op { op, params } => {
                     let args = graph.args(n);
                     let constants: Option<Vec<f32>> = args
@@ -160,7 +193,7 @@ impl Listing {
                 }
             };
             let shared = reads.get(&n).copied().unwrap_or(0) > 1;
-            let deep = expr.nesting() >= MAX_NESTING && n != graph.root();
+            let deep = expr.nesting() >= MAX_NESTING && n != root;
             let value = if shared || deep {
                 bindings.push(expr);
                 Value::Bound(bindings.len() - 1)
@@ -169,7 +202,7 @@ impl Listing {
             };
             values.insert(n, value);
         }
-        let result = operand(&mut values, graph.root());
+        let result = operand(&mut values, root);
         Listing { bindings, result }
     }
 
@@ -198,7 +231,19 @@ impl Listing {
             match e {
                 Expr::Const(_) => true,
                 Expr::Call { args, params, .. } => !params.is_empty() || args.iter().any(any),
-                Expr::Input | Expr::Var(_) => false,
+                Expr::Input | Expr::Param(_) | Expr::Var(_) => false,
+            }
+        }
+        self.bindings.iter().chain([&self.result]).any(any)
+    }
+
+    /// Whether the listing reads a trainable constant (`c[k]`).
+    pub(crate) fn reads_constants(&self) -> bool {
+        fn any(e: &Expr) -> bool {
+            match e {
+                Expr::Param(_) => true,
+                Expr::Call { args, .. } => args.iter().any(any),
+                Expr::Input | Expr::Const(_) | Expr::Var(_) => false,
             }
         }
         self.bindings.iter().chain([&self.result]).any(any)
@@ -219,6 +264,7 @@ fn operand(values: &mut HashMap<NodeId, Value>, n: NodeId) -> Expr {
     match value {
         Value::Input => Expr::Input,
         Value::Const(c) => Expr::Const(*c),
+        Value::Param(k) => Expr::Param(*k),
         Value::Bound(i) => Expr::Var(*i),
         Value::Pending(_) => match std::mem::replace(value, Value::Taken) {
             Value::Pending(e) => e,
@@ -255,6 +301,7 @@ impl Expr {
         match self {
             Expr::Input => "x".to_string(),
             Expr::Const(c) => number(*c),
+            Expr::Param(k) => format!("c[{k}]"),
             Expr::Var(i) => format!("v{i}"),
             Expr::Call {
                 kernel,

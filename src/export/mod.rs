@@ -42,4 +42,6 @@ pub use candidate::candidate_name;
 pub use error::ExportError;
 pub use format::Format;
 pub use name::Identifiers;
-pub use record::{ExportedActivation, Provenance, RADACT_VERSION};
+pub use record::{
+    ConstantsMismatch, ExportedActivation, Provenance, TrainedConstants, RADACT_VERSION,
+};

@@ -62,8 +62,11 @@ ln(|x| + 1e-6), heaviside(0) = 1, sign(0) = 0 and round takes ties to even. Ever
 computed in float32; float64 input gets a float64 result, anything else a float32 one.
 ";
 
-/// The public functions of one activation.
-fn wrap(id: &Identifiers) -> String {
+/// The public functions of one activation with `k` trainable constants.
+fn wrap(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        return wrap_with_constants(id, k);
+    }
     let snake = &id.snake;
     format!(
         "
@@ -84,8 +87,52 @@ def {snake}_backward(x):
     )
 }
 
-fn entry(id: &Identifiers) -> String {
-    format!("{}(x)", id.snake)
+/// The public functions of an activation with trainable constants: each takes them as `c`,
+/// by default the values trained in the first hidden layer, and `{snake}_constant_grads` gives
+/// `df/dc_k` for each.
+fn wrap_with_constants(id: &Identifiers, k: usize) -> String {
+    let snake = &id.snake;
+    let table = python::constants_table(id);
+    let grads = python::constant_grad_functions(id, k);
+    format!(
+        "
+
+def {snake}(x, c={table}[0]):
+    \"\"\"y = f(x; c), elementwise, with the trainable constants c (by default those trained in
+    the first hidden layer; {table}[layer] holds each layer's).\"\"\"
+    x, shape, dtype = _as_float32(x)
+    c = np.asarray(c, dtype=np.float32)
+    with np.errstate(all=\"ignore\"):
+        return _{snake}_forward(x, c).reshape(shape).astype(dtype, copy=False)
+
+
+def {snake}_backward(x, c={table}[0]):
+    \"\"\"The backward multiplier g(x; c), elementwise: dL/dx = g(x; c) * dL/dy.\"\"\"
+    x, shape, dtype = _as_float32(x)
+    c = np.asarray(c, dtype=np.float32)
+    with np.errstate(all=\"ignore\"):
+        return _{snake}_backward(x, c).reshape(shape).astype(dtype, copy=False)
+
+
+def {snake}_constant_grads(x, c={table}[0]):
+    \"\"\"df/dc[k] for each trainable constant, elementwise, as a tuple of arrays:
+    dL/dc[k] = sum(df/dc[k] * dL/dy).\"\"\"
+    x, shape, dtype = _as_float32(x)
+    c = np.asarray(c, dtype=np.float32)
+    with np.errstate(all=\"ignore\"):
+        return tuple(
+            d(x, c).reshape(shape).astype(dtype, copy=False) for d in ({grads})
+        )
+"
+    )
+}
+
+fn entry(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        format!("{}(x, c)", id.snake)
+    } else {
+        format!("{}(x)", id.snake)
+    }
 }
 
 const TARGET: Target = Target {

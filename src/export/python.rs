@@ -152,11 +152,29 @@ pub struct Target {
     pub dialect: Dialect,
     /// The module docstring after its first line (which lists the activations).
     pub about: &'static str,
-    /// What follows an activation's `_{snake}_forward` and `_{snake}_backward`: the classes or
-    /// public functions users call.
-    pub wrap: fn(&Identifiers) -> String,
-    /// How the module docstring names an activation's entry point (`Swish1702()`).
-    pub entry: fn(&Identifiers) -> String,
+    /// What follows an activation's `_{snake}_forward` and `_{snake}_backward` (and, for `k`
+    /// trainable constants, `_{snake}_constant_grad_0` .. `k - 1` and the table
+    /// `{SNAKE}_CONSTANTS`): the classes or public functions users call. Takes `k`.
+    pub wrap: fn(&Identifiers, usize) -> String,
+    /// How the module docstring names an activation's entry point (`Swish1702()`), given the
+    /// number of trainable constants.
+    pub entry: fn(&Identifiers, usize) -> String,
+}
+
+/// The name of the table of an activation's trained constants per hidden layer:
+/// `SWISH_1702_CONSTANTS`.
+pub(crate) fn constants_table(id: &Identifiers) -> String {
+    format!("{}_CONSTANTS", id.snake.to_uppercase())
+}
+
+/// `_{snake}_constant_grad_0, _{snake}_constant_grad_1, ...,`: the functions of `df/dc_k`, as a
+/// Python tuple's items.
+pub(crate) fn constant_grad_functions(id: &Identifiers, k: usize) -> String {
+    (0..k)
+        .map(|i| format!("_{}_constant_grad_{i}, ", id.snake))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// A Python module for `records` in `target`'s library, sharing the helpers; repeated names are
@@ -167,10 +185,16 @@ pub fn generate_all(records: &[ExportedActivation], target: &Target) -> String {
     let ids = Identifiers::distinct(&names);
     let lowered = Lowered::new(records);
     let mut activations = String::new();
-    for ((record, id), (forward, backward)) in records.iter().zip(&ids).zip(&lowered.listings) {
+    let listings = lowered.listings.iter().zip(&lowered.constant_grads);
+    for ((record, id), ((forward, backward), grads)) in records.iter().zip(&ids).zip(listings) {
         activations.push_str("\n\n");
-        activations.push_str(&functions(record, id, forward, backward, dialect));
-        activations.push_str(&(target.wrap)(id));
+        let listings = Listings {
+            forward,
+            backward,
+            grads,
+        };
+        activations.push_str(&functions(record, id, &listings, dialect));
+        activations.push_str(&(target.wrap)(id, grads.len()));
     }
     let definitions: Vec<String> = lowered
         .kernels
@@ -198,7 +222,8 @@ pub fn generate_all(records: &[ExportedActivation], target: &Target) -> String {
     code.push_str(&activations);
     let entries: Vec<String> = ids
         .iter()
-        .map(|i| format!("``{}``", (target.entry)(i)))
+        .zip(&lowered.constant_grads)
+        .map(|(i, grads)| format!("``{}``", (target.entry)(i, grads.len())))
         .collect();
     let mut out = format!(
         "\"\"\"Activations exported by radact {RADACT_VERSION}: {}.\n\n{}\"\"\"\n\n",
@@ -214,16 +239,31 @@ pub fn generate_all(records: &[ExportedActivation], target: &Target) -> String {
     out
 }
 
-/// The comment describing an activation and its two array functions, `_{snake}_forward(x)` and
-/// `_{snake}_backward(x)`.
+/// The lowered functions of one activation.
+struct Listings<'a> {
+    forward: &'a Listing,
+    backward: &'a Listing,
+    /// `df/dc_k`, one per trainable constant.
+    grads: &'a [Listing],
+}
+
+/// The comment describing an activation and its array functions, `_{snake}_forward(x)` and
+/// `_{snake}_backward(x)`; with trainable constants they take them as `c`
+/// (`_{snake}_forward(x, c)`), `_{snake}_constant_grad_{k}(x, c)` computes `df/dc_k`, and
+/// `{SNAKE}_CONSTANTS` lists their values per hidden layer.
 fn functions(
     record: &ExportedActivation,
     id: &Identifiers,
-    forward: &Listing,
-    backward: &Listing,
+    listings: &Listings<'_>,
     dialect: &Dialect,
 ) -> String {
     let snake = &id.snake;
+    let Listings {
+        forward,
+        backward,
+        grads,
+    } = *listings;
+    let args = if grads.is_empty() { "x" } else { "x, c" };
     let mut s = String::new();
     for line in record.describe() {
         s.push_str(&if line.is_empty() {
@@ -232,10 +272,33 @@ fn functions(
             format!("# {line}\n")
         });
     }
-    let _ = writeln!(s, "\n\ndef _{snake}_forward(x):");
+    if !grads.is_empty() {
+        let layers = record.constant_layers();
+        let origin = match record.trained_constants() {
+            Some(t) => format!("trained with seed {}", t.seed),
+            None => "not trained: the formula's initial values".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "\n\n# The trainable constants c (param(...) in the formula, in order) per hidden layer,\n\
+             # {origin}.\n{} = (",
+            constants_table(id)
+        );
+        for (layer, values) in layers.iter().enumerate() {
+            let values: Vec<String> = values.iter().map(|&v| number(v)).collect();
+            let _ = writeln!(
+                s,
+                "    ({},),  # hidden layer {}",
+                values.join(", "),
+                layer + 1
+            );
+        }
+        s.push_str(")\n");
+    }
+    let _ = writeln!(s, "\n\ndef _{snake}_forward({args}):");
     let _ = writeln!(s, "    \"\"\"f(x) = {}\"\"\"", record.formula());
     s.push_str(&body(forward, dialect));
-    let _ = writeln!(s, "\n\ndef _{snake}_backward(x):");
+    let _ = writeln!(s, "\n\ndef _{snake}_backward({args}):");
     let _ = writeln!(s, "    \"\"\"g(x) = {}\n", record.backward_formula());
     let _ = writeln!(
         s,
@@ -243,6 +306,14 @@ fn functions(
         record.activation().backward
     );
     s.push_str(&body(backward, dialect));
+    for (k, grad) in grads.iter().enumerate() {
+        let _ = writeln!(s, "\n\ndef _{snake}_constant_grad_{k}(x, c):");
+        let _ = writeln!(
+            s,
+            "    \"\"\"df/dc[{k}]: dL/dc[{k}] = sum(df/dc[{k}] * dL/dy).\"\"\""
+        );
+        s.push_str(&body(grad, dialect));
+    }
     s
 }
 
@@ -255,6 +326,7 @@ fn body(listing: &Listing, dialect: &Dialect) -> String {
     let result = match listing.result {
         Expr::Input => dialect.spell("xp.copy(x)"),
         Expr::Const(c) => dialect.spell(&format!("xp.full_like(x, {})", number(c))),
+        Expr::Param(k) => dialect.spell(&format!("xp.zeros_like(x) + c[{k}]")),
         _ => listing.result.render_with("_", &number),
     };
     let _ = writeln!(s, "    return {result}");

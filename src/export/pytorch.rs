@@ -15,6 +15,11 @@
 //! 2.x (static `forward`/`backward` with `ctx.save_for_backward`), inside `nn.Sequential` and
 //! under `torch.jit.trace`; `tests/export_codegen.rs` runs it in real PyTorch (on the CPU).
 //!
+//! An activation with trainable constants (`param(c)`) becomes a layer holding them as a
+//! `torch.nn.Parameter`, `Name(layer)` initialised to the values trained in that hidden layer
+//! (`NAME_CONSTANTS[layer]`, from the record's trained constants); its autograd function also
+//! returns their gradient, so training in PyTorch goes on updating them.
+//!
 //! ```
 //! use radact::activation::Activation;
 //! use radact::export::{pytorch, ExportedActivation};
@@ -69,8 +74,11 @@ another floating dtype are computed in float32 and returned in their dtype. Runs
 PyTorch 1.13 and 2.x.
 ";
 
-/// The autograd function and the layer of one activation.
-fn wrap(id: &Identifiers) -> String {
+/// The autograd function and the layer of one activation with `k` trainable constants.
+fn wrap(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        return wrap_with_constants(id, k);
+    }
     let (snake, camel) = (&id.snake, &id.camel);
     format!(
         "
@@ -98,8 +106,56 @@ class {camel}(torch.nn.Module):
     )
 }
 
-fn entry(id: &Identifiers) -> String {
-    format!("{}()", id.camel)
+/// The autograd function and the layer of an activation with trainable constants: the layer
+/// holds them as a `torch.nn.Parameter`, initialised to one hidden layer's trained values, and
+/// the function's backward returns their gradient `sum(dL/dy * df/dc_k)` too.
+fn wrap_with_constants(id: &Identifiers, k: usize) -> String {
+    let (snake, camel) = (&id.snake, &id.camel);
+    let table = python::constants_table(id);
+    let grads = python::constant_grad_functions(id, k);
+    format!(
+        "
+
+class {camel}Function(torch.autograd.Function):
+    \"\"\"y = f(x; c) in the forward pass; in the backward pass dL/dx = g(x; c) * dL/dy and
+    dL/dc[k] = sum(df/dc[k] * dL/dy) for the trainable constants c.\"\"\"
+
+    @staticmethod
+    def forward(ctx, x, c):
+        ctx.save_for_backward(x, c)
+        return _{snake}_forward(x.float(), c.float()).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, c = ctx.saved_tensors
+        xf, cf, gf = x.float(), c.float(), grad_output.float()
+        grad_x = grad_output * _{snake}_backward(xf, cf).to(grad_output.dtype)
+        grad_c = torch.stack([(gf * d(xf, cf)).sum() for d in ({grads})])
+        return grad_x, grad_c.to(c.dtype)
+
+
+class {camel}(torch.nn.Module):
+    \"\"\"The activation as a layer with its trainable constants as a parameter, ``constants``,
+    initialised to the values trained in hidden layer ``layer + 1`` ({table}[layer]);
+    training goes on updating them.\"\"\"
+
+    def __init__(self, layer=0):
+        super().__init__()
+        values = torch.tensor({table}[layer], dtype=torch.float32)
+        self.constants = torch.nn.Parameter(values)
+
+    def forward(self, x):
+        return {camel}Function.apply(x, self.constants)
+"
+    )
+}
+
+fn entry(id: &Identifiers, k: usize) -> String {
+    if k > 0 {
+        format!("{}(layer)", id.camel)
+    } else {
+        format!("{}()", id.camel)
+    }
 }
 
 const TARGET: Target = Target {

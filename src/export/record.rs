@@ -18,6 +18,11 @@
 //! )
 //! ```
 //!
+//! An activation with trainable constants (`x * sigmoid(param(1) * x)`) may carry their trained
+//! values, one list per hidden layer, and the training seed they come from:
+//! `trained_constants: (seed: 0, layers: [[0.588], [0.814]])`. Code generators initialise each
+//! layer's constants from them (the initial values of the formula when there are none).
+//!
 //! The sources of truth are `name`, `activation`, `scores`, `task` and the provenance's run,
 //! candidate and seed. `formula`, `backward_formula` and `provenance.fingerprint` are derived
 //! from `activation` for people and tools reading the file. Loading checks that they still agree
@@ -76,7 +81,25 @@ pub struct ExportedActivation {
     scores: Option<Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task: Option<Task>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trained_constants: Option<TrainedConstants>,
     provenance: Provenance,
+}
+
+/// Trained constants that do not fit the activation (what does not fit, in words).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("trained constants do not fit the activation: {0}")]
+pub struct ConstantsMismatch(pub String);
+
+/// The trained values of an activation's trainable constants: one list per hidden layer, first
+/// layer first, each in the order the formula names the constants.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainedConstants {
+    /// The training seed of the network they were trained in.
+    pub seed: u64,
+    /// The values, per hidden layer.
+    pub layers: Vec<Vec<f32>>,
 }
 
 impl ExportedActivation {
@@ -94,6 +117,7 @@ impl ExportedActivation {
             activation,
             scores: None,
             task: None,
+            trained_constants: None,
             provenance: Provenance {
                 run: None,
                 candidate: None,
@@ -121,6 +145,34 @@ impl ExportedActivation {
         self.provenance.run = Some(run.into());
         self.provenance.candidate = candidate;
         self
+    }
+
+    /// Attaches the trained values of the trainable constants (see [`TrainedConstants`]);
+    /// refused when a layer does not hold one finite value per trainable constant of the
+    /// activation, or the activation has none.
+    pub fn with_trained_constants(
+        mut self,
+        trained: TrainedConstants,
+    ) -> Result<Self, ConstantsMismatch> {
+        check_trained(&self.activation, &trained).map_err(ConstantsMismatch)?;
+        self.trained_constants = Some(trained);
+        Ok(self)
+    }
+
+    /// The trained values of the trainable constants, if attached.
+    pub fn trained_constants(&self) -> Option<&TrainedConstants> {
+        self.trained_constants.as_ref()
+    }
+
+    /// The values of the trainable constants per hidden layer that generated code starts
+    /// from: the trained ones when attached, else one layer of the formula's initial values
+    /// (empty when the activation has no trainable constants).
+    pub fn constant_layers(&self) -> Vec<Vec<f32>> {
+        match &self.trained_constants {
+            Some(t) => t.layers.clone(),
+            None if self.activation.forward.params().is_empty() => Vec::new(),
+            None => vec![self.activation.constants()],
+        }
     }
 
     /// Records the seed that reproduces it (see [`Provenance::seed`]).
@@ -259,6 +311,21 @@ impl ExportedActivation {
             lines.push(format!("origin    {}", origin.join(", ")));
         }
         lines.push(format!("fingerprint {}", p.fingerprint));
+        if let Some(t) = &self.trained_constants {
+            let layers: Vec<String> = t
+                .layers
+                .iter()
+                .map(|l| {
+                    let values: Vec<String> = l.iter().map(|v| format!("{v}")).collect();
+                    format!("[{}]", values.join(", "))
+                })
+                .collect();
+            lines.push(format!(
+                "constants trained per hidden layer (seed {}): {}",
+                t.seed,
+                layers.join(", ")
+            ));
+        }
         if let Some(s) = &self.scores {
             let accuracy = s
                 .median_test_accuracy()
@@ -338,6 +405,8 @@ struct StoredActivation {
     scores: Option<Summary>,
     #[serde(default)]
     task: Option<Task>,
+    #[serde(default)]
+    trained_constants: Option<TrainedConstants>,
     #[serde(default)]
     provenance: StoredProvenance,
 }
@@ -428,6 +497,13 @@ impl TryFrom<StoredActivation> for ExportedActivation {
                 });
             }
         }
+        if let Some(trained) = &s.trained_constants {
+            check_trained(&record.activation, trained).map_err(|message| Inconsistency {
+                field: "trained_constants",
+                message,
+            })?;
+        }
+        record.trained_constants = s.trained_constants;
         record.scores = s.scores;
         record.task = s.task;
         record.provenance.run = p.run;
@@ -438,6 +514,30 @@ impl TryFrom<StoredActivation> for ExportedActivation {
         }
         Ok(record)
     }
+}
+
+/// Why trained constants do not fit an activation: a layer without one finite value per
+/// trainable constant (or an activation without any).
+fn check_trained(activation: &Activation, trained: &TrainedConstants) -> Result<(), String> {
+    let want = activation.forward.params().len();
+    if want == 0 {
+        return Err("the activation has no trainable constants (`param(c)`)".to_string());
+    }
+    if trained.layers.is_empty() {
+        return Err("`trained_constants` lists no layer".to_string());
+    }
+    for (layer, values) in trained.layers.iter().enumerate() {
+        if values.len() != want {
+            return Err(format!(
+                "layer {layer} has {} trained constant(s), the formula has {want}",
+                values.len()
+            ));
+        }
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(format!("layer {layer}: trained constant {v} is not finite"));
+        }
+    }
+    Ok(())
 }
 
 /// Whether two graphs compute the same function to 1e-5 (relative to magnitudes above 1) on

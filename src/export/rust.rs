@@ -21,7 +21,7 @@
 
 use super::helper::needed;
 use super::kernel::{statements_and_value, Kernel};
-use super::listing::{Expr, Listing, Lowered};
+use super::listing::{literal, Expr, Listing, Lowered};
 use super::name::Identifiers;
 use super::record::{ExportedActivation, RADACT_VERSION};
 use super::rust_support::helpers;
@@ -43,13 +43,21 @@ pub fn generate_all(records: &[ExportedActivation]) -> String {
     };
     let lowered = Lowered::new(records);
     let mut out = preamble();
-    for ((record, id), (forward, backward)) in records.iter().zip(&ids).zip(&lowered.listings) {
+    let listings = lowered.listings.iter().zip(&lowered.constant_grads);
+    for ((record, id), ((forward, backward), grads)) in records.iter().zip(&ids).zip(listings) {
         out.push('\n');
         for line in record.describe() {
             out.push_str(comment(&line).as_str());
         }
         out.push('\n');
-        out.push_str(&functions(record, &id.snake, &module, forward, backward));
+        if grads.is_empty() {
+            out.push_str(&functions(record, &id.snake, &module, forward, backward));
+        } else {
+            let listings = [forward, backward].into_iter().chain(grads);
+            out.push_str(&functions_with_constants(
+                record, &id.snake, &module, listings,
+            ));
+        }
     }
     if !lowered.kernels.is_empty() {
         out.push('\n');
@@ -155,6 +163,130 @@ pub fn {name}_backward_slice(xs: &[f32], grad_ys: &[f32], grad_xs: &mut [f32]) {
     s
 }
 
+/// The functions of an activation with trainable constants, which each takes as
+/// `c: &[f32; K]`: `NAME_CONSTANTS` (their values per hidden layer), `name(x, c)`,
+/// `name_backward(x, c)`, `name_constant_grads(x, c)` (`df/dc_k` for each) and the slice
+/// functions, the backward one also summing `dL/dc_k`. `listings` are `f`, `g`, then `df/dc_k`.
+fn functions_with_constants<'a>(
+    record: &ExportedActivation,
+    name: &str,
+    module: &str,
+    listings: impl Iterator<Item = &'a Listing>,
+) -> String {
+    let listings: Vec<&Listing> = listings.collect();
+    let (forward, backward, grads) = (listings[0], listings[1], &listings[2..]);
+    let k = grads.len();
+    let layers = record.constant_layers();
+    let table = format!("{}_CONSTANTS", name.to_uppercase());
+    let origin = match record.trained_constants() {
+        Some(t) => format!("trained with seed {}", t.seed),
+        None => "not trained: the formula's initial values".to_string(),
+    };
+    let rows: Vec<String> = layers
+        .iter()
+        .map(|values| {
+            let values: Vec<String> = values.iter().map(|&v| literal(v)).collect();
+            format!("    [{}],\n", values.join(", "))
+        })
+        .collect();
+    let allow = "#[allow(clippy::approx_constant, clippy::excessive_precision)]\n";
+    // Every function takes `c`; one whose listing does not read it says so.
+    let body = |listing: &Listing, module: &str| {
+        let unused = if listing.reads_constants() {
+            ""
+        } else {
+            "    let _ = c;\n"
+        };
+        format!("{unused}{}", body(listing, module))
+    };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "/// The trainable constants `c` (`param(...)` in the formula, in order) per hidden layer,\n\
+         /// {origin}.\n{allow}pub const {table}: [[f32; {k}]; {}] = [\n{}];\n\n",
+        layers.len(),
+        rows.concat()
+    );
+    let _ = writeln!(s, "/// `f(x; c) = {}`", record.formula());
+    let _ = writeln!(s, "{allow}pub fn {name}(x: f32, c: &[f32; {k}]) -> f32 {{");
+    s.push_str(&body(forward, module));
+    s.push_str("}\n\n");
+    let _ = writeln!(
+        s,
+        "/// The backward multiplier (backward mode `{}`): `dL/dx = g(x; c) * dL/dy` with\n\
+         ///\n\
+         /// `g(x) = {}`",
+        record.activation().backward,
+        record.backward_formula()
+    );
+    let _ = writeln!(
+        s,
+        "{allow}pub fn {name}_backward(x: f32, c: &[f32; {k}]) -> f32 {{"
+    );
+    s.push_str(&body(backward, module));
+    s.push_str("}\n\n");
+    for (i, grad) in grads.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "{allow}fn {name}_constant_grad_{i}(x: f32, c: &[f32; {k}]) -> f32 {{"
+        );
+        s.push_str(&body(grad, module));
+        s.push_str("}\n\n");
+    }
+    let calls: Vec<String> = (0..k)
+        .map(|i| format!("{name}_constant_grad_{i}(x, c)"))
+        .collect();
+    let _ = write!(
+        s,
+        "\
+/// `df/dc_k` for each trainable constant: `dL/dc_k = sum(df/dc_k * dL/dy)`.
+pub fn {name}_constant_grads(x: f32, c: &[f32; {k}]) -> [f32; {k}] {{
+    [{calls}]
+}}
+
+/// Applies [`{name}`] to every element: `ys[i] = f(xs[i]; c)`.
+///
+/// # Panics
+///
+/// If `xs` and `ys` differ in length.
+pub fn {name}_slice(xs: &[f32], c: &[f32; {k}], ys: &mut [f32]) {{
+    assert_eq!(xs.len(), ys.len(), \"{name}_slice: xs and ys differ in length\");
+    for (y, &x) in ys.iter_mut().zip(xs) {{
+        *y = {name}(x, c);
+    }}
+}}
+
+/// The backward pass over a batch: `grad_xs[i] = g(xs[i]; c) * grad_ys[i]`, and
+/// `grad_c[k] = sum(df/dc_k(xs[i]) * grad_ys[i])`.
+///
+/// # Panics
+///
+/// If the slices differ in length.
+pub fn {name}_backward_slice(
+    xs: &[f32],
+    c: &[f32; {k}],
+    grad_ys: &[f32],
+    grad_xs: &mut [f32],
+    grad_c: &mut [f32; {k}],
+) {{
+    assert!(
+        xs.len() == grad_ys.len() && xs.len() == grad_xs.len(),
+        \"{name}_backward_slice: the slices differ in length\"
+    );
+    *grad_c = [0.0; {k}];
+    for ((gx, &x), &gy) in grad_xs.iter_mut().zip(xs).zip(grad_ys) {{
+        *gx = {name}_backward(x, c) * gy;
+        for (gc, d) in grad_c.iter_mut().zip({name}_constant_grads(x, c)) {{
+            *gc += d * gy;
+        }}
+    }}
+}}
+",
+        calls = calls.join(", ")
+    );
+    s
+}
+
 /// The statements of a function of `x` computing a listing, indented.
 fn body(listing: &Listing, module: &str) -> String {
     let mut s = String::new();
@@ -164,7 +296,7 @@ fn body(listing: &Listing, module: &str) -> String {
     for (i, b) in listing.bindings.iter().enumerate() {
         let _ = writeln!(s, "    let v{i} = {};", b.render(""));
     }
-    if let Expr::Const(_) = listing.result {
+    if let Expr::Const(_) | Expr::Param(_) = listing.result {
         s.push_str("    let _ = x;\n");
     }
     let _ = writeln!(s, "    {}", listing.result.render(""));

@@ -3,7 +3,8 @@
 //! graph; the behavioural [`super::fingerprint`] catches the equivalences rules cannot see.
 //!
 //! Every rule preserves the function on all inputs except that `0 * e` becomes `0` even where
-//! `e` is NaN.
+//! `e` is NaN. Trainable constants (`param(v)`) are leaves like `x`: never folded, never merged
+//! with another trainable constant of the same value.
 
 use super::graph::{Graph, Node, NodeId, Params};
 use super::primitive::{Arity, Op};
@@ -49,6 +50,8 @@ fn rewrite(graph: &Graph, roots: &[NodeId]) -> (Graph, Vec<NodeId>) {
         let new = match graph.node(n) {
             Node::Input => out.input(),
             Node::Const(v) => out.constant(v),
+            // A trainable constant is a leaf no rule folds: its value changes in training.
+            Node::Param(v) => out.param(v),
             Node::Op { op, params } => {
                 let args: Vec<NodeId> = graph.args(n).iter().map(|a| map[a]).collect();
                 Rewriter {
@@ -81,11 +84,11 @@ impl Rewriter<'_> {
         self.constant_of(n) == Some(value)
     }
 
-    /// Sort key: constants first, then `x`, then by printed text.
+    /// Sort key: constants first, then `x` and trainable constants, then by printed text.
     fn key(&mut self, n: NodeId) -> (u8, String) {
         let rank = match self.g.node(n) {
             Node::Const(_) => 0,
-            Node::Input => 1,
+            Node::Input | Node::Param(_) => 1,
             Node::Op { .. } => 2,
         };
         let g = &*self.g;
@@ -209,6 +212,19 @@ mod tests {
         assert_eq!(canon("scale(x, 1) + shift(x, 0)"), "x + x");
         assert_eq!(canon("max_n(x, x, x)"), "x");
         assert_eq!(canon("zero(x) + one(x)"), "1");
+    }
+
+    #[test]
+    fn trainable_constants_are_not_folded() {
+        assert_eq!(
+            canon("x * sigmoid(x * param(1))"),
+            "x * sigmoid(param(1) * x)"
+        );
+        assert_eq!(canon("param(2) + 3 * 1"), "3 + param(2)");
+        assert_eq!(canon("param(0.5) - param(0.5)"), "param(0.5) - param(0.5)");
+        let g = simplify(&parse("exp(param(0)) * 1 + param(1) * x").unwrap());
+        assert_eq!(g.params().len(), 2);
+        assert_eq!(g.param_values(), vec![0.0, 1.0]);
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //! that compute the same function share a fingerprint unless float rounding puts one of their
 //! outputs across a rounding boundary, which is rare; two different functions collide only if
 //! they agree to 3 digits on all 1000 points.
+//!
+//! A function with trainable constants is a family of functions: its fingerprint also hashes
+//! the outputs with each constant moved in turn (to `1.25 c + 0.25`), so that `param(1) * x`
+//! differs from `1 * x` although they agree at the start, while two spellings of one family
+//! (`param(2) * x`, `x * param(2)`) still agree. Without trainable constants nothing else is
+//! hashed: fingerprints stay what they were.
 
 use super::graph::Graph;
 use super::program::Program;
@@ -94,11 +100,20 @@ pub(crate) fn fingerprint_outputs(outputs: &[f32]) -> Fingerprint {
     Fingerprint(xxhash_rust::xxh3::xxh3_64(&bytes))
 }
 
-/// The fingerprint of a compiled program's first output.
+/// The fingerprint of a compiled program's first output (see the module documentation for
+/// trainable constants).
 pub(crate) fn fingerprint_program(program: &Program) -> Fingerprint {
     let x = probe_points();
     let mut y = vec![0.0; x.len()];
     program.eval(x, &mut y);
+    let start = program.params();
+    for k in 0..start.len() {
+        let mut moved = start.to_vec();
+        moved[k] = 1.25 * moved[k] + 0.25;
+        let mut more = vec![0.0; x.len()];
+        program.eval_many_with(x, &moved, &mut [&mut more]);
+        y.extend(more);
+    }
     fingerprint_outputs(&y)
 }
 
@@ -153,6 +168,17 @@ mod tests {
         ];
         let fps: std::collections::HashSet<Fingerprint> = all.iter().map(|t| fp(t)).collect();
         assert_eq!(fps.len(), all.len());
+    }
+
+    #[test]
+    fn trainable_constants_change_the_fingerprint_not_their_spelling() {
+        assert_ne!(fp("param(1) * x"), fp("1 * x"));
+        assert_ne!(fp("x * sigmoid(param(1) * x)"), fp("x * sigmoid(x)"));
+        assert_eq!(fp("param(2) * x"), fp("x * param(2)"));
+        assert_ne!(
+            fp("tanh(param(1) * x)"),
+            fp("tanh(x * param(1)) * param(1)")
+        );
     }
 
     #[test]

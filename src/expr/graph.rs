@@ -1,4 +1,10 @@
-//! The expression graph: a DAG (on petgraph) over one input `x`, constants and primitive nodes.
+//! The expression graph: a DAG (on petgraph) over one input `x`, constants, trainable constants
+//! and primitive nodes.
+//!
+//! A trainable constant ([`Node::Param`], written `param(1.0)`) holds its initial value; training
+//! makes it a per-layer parameter. Unlike constants it is not interned: every call of
+//! [`Graph::param`] makes a parameter of its own, and [`Graph::params`] lists them in a fixed
+//! order (the order in which they appear in the printed formula).
 //!
 //! Edges run from an operation to its arguments and carry the argument position (a `u32`, the
 //! width of petgraph's own edge index, so that no n-ary application can make it wrap). Building goes
@@ -25,6 +31,8 @@ pub enum Node {
     Input,
     /// A finite constant.
     Const(f32),
+    /// A trainable constant, holding its initial value (finite); see [`Graph::param`].
+    Param(f32),
     /// A primitive applied to its argument edges, with its constant parameters.
     Op {
         /// Which primitive.
@@ -39,6 +47,8 @@ pub enum Node {
 enum Key {
     Input,
     Const(u32),
+    /// A trainable constant is never shared by interning: its key is its own index.
+    Param(u32),
     Op(Op, [u32; 2], Vec<u32>),
 }
 
@@ -109,6 +119,37 @@ impl Graph {
         id
     }
 
+    /// A new trainable constant starting at `value` (not interned: each call makes a parameter
+    /// of its own, even for equal values).
+    pub fn param(&mut self, value: f32) -> NodeId {
+        self.dag.add_node(Node::Param(value))
+    }
+
+    /// The trainable constants the root reaches, in their fixed order: the order of
+    /// [`Graph::topo_order`], which is the order in which they appear in the printed formula.
+    pub fn params(&self) -> Vec<NodeId> {
+        self.params_from(&[self.root])
+    }
+
+    /// The trainable constants `roots` reach, in topological order.
+    pub(crate) fn params_from(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        self.topo_order_from(roots)
+            .into_iter()
+            .filter(|&n| matches!(self.node(n), Node::Param(_)))
+            .collect()
+    }
+
+    /// The initial values of the trainable constants, in the order of [`Graph::params`].
+    pub fn param_values(&self) -> Vec<f32> {
+        self.params()
+            .into_iter()
+            .map(|n| match self.node(n) {
+                Node::Param(v) => v,
+                _ => unreachable!("params() lists parameter nodes"),
+            })
+            .collect()
+    }
+
     /// Applies `op` with its default parameters to `args` (interned).
     pub fn apply(&mut self, op: Op, args: &[NodeId]) -> NodeId {
         self.apply_with(op, op.primitive().default_params(), args)
@@ -144,7 +185,8 @@ impl Graph {
         id
     }
 
-    /// The arguments of `id` in positional order (empty for inputs and constants).
+    /// The arguments of `id` in positional order (empty for inputs and constants, trainable or
+    /// not).
     pub fn args(&self, id: NodeId) -> Vec<NodeId> {
         let mut edges: Vec<(u32, NodeId)> = self
             .dag
@@ -235,6 +277,7 @@ impl Graph {
             let new = match other.node(n) {
                 Node::Input => x_here,
                 Node::Const(v) => self.constant(v),
+                Node::Param(v) => self.param(v),
                 Node::Op { op, params } => {
                     let args: Vec<NodeId> = other.args(n).iter().map(|a| map[a]).collect();
                     self.apply_with(op, params, &args)
@@ -254,14 +297,32 @@ impl Graph {
         g
     }
 
-    /// Evaluates the graph at one point, node by node (a reference implementation; use
-    /// [`super::Program`] for batches).
+    /// Evaluates the graph at one point, node by node, with the trainable constants at their
+    /// initial values (a reference implementation; use [`super::Program`] for batches).
     pub fn eval_scalar(&self, x: f32) -> f32 {
+        self.eval_scalar_with(x, &self.param_values())
+    }
+
+    /// Evaluates the graph at one point with the trainable constants set to `params` (in the
+    /// order of [`Graph::params`]).
+    ///
+    /// # Panics
+    /// If `params` does not hold one value per trainable constant.
+    pub fn eval_scalar_with(&self, x: f32, params: &[f32]) -> f32 {
+        let order = self.params();
+        assert_eq!(
+            params.len(),
+            order.len(),
+            "one value per trainable constant"
+        );
+        let value_of: HashMap<NodeId, f32> =
+            order.into_iter().zip(params.iter().copied()).collect();
         let mut values: HashMap<NodeId, f32> = HashMap::new();
         for n in self.topo_order() {
             let v = match self.node(n) {
                 Node::Input => x,
                 Node::Const(c) => c,
+                Node::Param(_) => value_of[&n],
                 Node::Op { op, params } => {
                     let args: Vec<f32> = self.args(n).iter().map(|a| values[a]).collect();
                     op.eval(&params, &args)
@@ -273,8 +334,8 @@ impl Graph {
     }
 
     /// True when both graphs compute the same expression tree from their roots (same
-    /// primitives, parameters and constants bit for bit), whatever their node numbering or
-    /// sharing.
+    /// primitives, parameters and constants bit for bit, trainable constants where the other has
+    /// trainable constants of the same initial value), whatever their node numbering or sharing.
     pub fn same_expression(&self, other: &Graph) -> bool {
         let mut memo: HashMap<(NodeId, NodeId), bool> = HashMap::new();
         same_subtree(self, self.root, other, other.root, &mut memo)
@@ -296,6 +357,7 @@ impl Graph {
         match self.node(id) {
             Node::Input => Key::Input,
             Node::Const(v) => Key::Const(v.to_bits()),
+            Node::Param(_) => Key::Param(id.index() as u32),
             Node::Op { op, params } => Key::Op(
                 op,
                 [params[0].to_bits(), params[1].to_bits()],
@@ -324,7 +386,9 @@ fn same_subtree(
     }
     let r = match (a.node(na), b.node(nb)) {
         (Node::Input, Node::Input) => true,
-        (Node::Const(x), Node::Const(y)) => x.to_bits() == y.to_bits(),
+        (Node::Const(x), Node::Const(y)) | (Node::Param(x), Node::Param(y)) => {
+            x.to_bits() == y.to_bits()
+        }
         (Node::Op { op: oa, params: pa }, Node::Op { op: ob, params: pb }) => {
             let (aa, ab) = (a.args(na), b.args(nb));
             oa == ob
@@ -389,6 +453,26 @@ mod tests {
         assert_eq!(c.size(), 2);
         assert_eq!(c, g);
         assert_eq!(c.eval_scalar(-1.0), 0.0);
+    }
+
+    #[test]
+    fn params_are_never_shared_and_keep_their_order() {
+        let mut g = Graph::new();
+        let x = g.input();
+        let (a, b) = (g.param(1.0), g.param(1.0));
+        assert_ne!(a, b, "two trainable constants of equal value stay two");
+        let ax = g.apply(Op::Mul, &[a, x]);
+        let s = g.apply(Op::Sigmoid, &[ax]);
+        let y = g.apply(Op::Add, &[s, b]);
+        g.set_root(y);
+        assert_eq!(g.params(), vec![a, b]);
+        assert_eq!(g.param_values(), vec![1.0, 1.0]);
+        let at = |p: &[f32]| g.eval_scalar_with(0.5, p);
+        assert_eq!(at(&[1.0, 1.0]), g.eval_scalar(0.5));
+        assert!((at(&[2.0, -1.0]) - (1.0 / (1.0 + (-1.0f32).exp()) - 1.0)).abs() < 1e-6);
+        let c = g.compact();
+        assert_eq!(c.params().len(), 2);
+        assert_eq!(c, g);
     }
 
     #[test]

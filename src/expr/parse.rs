@@ -6,11 +6,16 @@
 //! below `* /` below unary minus below `^`, which is right-associative; `**` is accepted for `^`).
 //! Constant parameters follow the arguments, by position or by name: `deadzone(x, 0.3)`,
 //! `clamp(x, lo=-2, hi=2)`. `pi` and `e` are constants. `x^2` and `x^3` read as `square` and
-//! `cube`. Errors carry the line and column of the offending text.
+//! `cube`. `param(1.0)` is a trainable constant starting at 1.0 (each occurrence a parameter of
+//! its own): `x * sigmoid(param(1.0) * x)` is Swish with a learnable beta. Errors carry the line
+//! and column of the offending text.
 
 use super::graph::{Graph, NodeId, Params};
 use super::primitive::{lookup, nearest_name, Arity, Op, MAX_ARGUMENTS};
 use std::fmt;
+
+/// The name of a trainable constant in formulas: `param(<initial value>)`.
+pub const PARAM: &str = "param";
 
 /// A syntax error or an invalid formula, with its position (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -469,6 +474,9 @@ impl Lowering<'_> {
     }
 
     fn call(&mut self, name: &str, pos: usize, args: &[Arg]) -> Result<NodeId, ParseError> {
+        if name == PARAM {
+            return self.trainable(pos, args);
+        }
         let Some(prim) = lookup(name) else {
             let hint = match nearest_name(name) {
                 Some(n) => format!(" (did you mean `{n}`?)"),
@@ -570,6 +578,40 @@ impl Lowering<'_> {
         Ok(self.graph.apply_with(prim.op, params, &inputs))
     }
 
+    /// `param(v)`: a new trainable constant starting at the number `v` (a literal, possibly
+    /// negated, or `pi` or `e`).
+    fn trainable(&mut self, pos: usize, args: &[Arg]) -> Result<NodeId, ParseError> {
+        let [arg] = args else {
+            let at = args.get(1).map_or(pos, |a| a.pos);
+            return Err(self.err(
+                at,
+                format!(
+                    "`{PARAM}` takes one number, its initial value, got {} arguments",
+                    args.len()
+                ),
+            ));
+        };
+        if let Some((_, at)) = &arg.name {
+            return Err(self.err(*at, format!("`{PARAM}` has no named parameters")));
+        }
+        let (negated, value) = match &arg.value {
+            Ast::Neg(inner, _) => (true, &**inner),
+            other => (false, other),
+        };
+        let v = match value {
+            Ast::Num(v, p) => self.literal(*v, *p)?,
+            Ast::Var(name, _) if name == "pi" => std::f32::consts::PI,
+            Ast::Var(name, _) if name == "e" => std::f32::consts::E,
+            other => {
+                return Err(self.err(
+                    other.pos(),
+                    format!("the initial value of `{PARAM}` must be a number"),
+                ))
+            }
+        };
+        Ok(self.graph.param(if negated { -v } else { v }))
+    }
+
     fn param_value(&self, func: &str, param: &str, arg: &Arg) -> Result<f32, ParseError> {
         let v = match &arg.value {
             Ast::Num(v, p) => self.literal(*v, *p)?,
@@ -662,6 +704,28 @@ mod tests {
         assert_eq!(g.ops(), vec![Op::Square]);
         assert_eq!(parse("x^3").unwrap().ops(), vec![Op::Cube]);
         assert_eq!(parse("x^4").unwrap().ops(), vec![Op::Pow]);
+    }
+
+    #[test]
+    fn trainable_constants_parse_with_their_errors() {
+        let g = parse("x * sigmoid(param(1.0) * x) + param(-0.5) + param(pi)").unwrap();
+        assert_eq!(g.param_values(), vec![1.0, -0.5, std::f32::consts::PI]);
+        assert_eq!(
+            g.to_string(),
+            "x * sigmoid(param(1) * x) + param(-0.5) + param(3.1415927)"
+        );
+        let again = parse(&g.to_string()).unwrap();
+        assert_eq!(again.to_string(), g.to_string());
+        assert_eq!(again.param_values(), g.param_values());
+        let e = err("x * param(x)");
+        assert_eq!(e.column, 11);
+        assert!(e.message.contains("must be a number"), "{}", e.message);
+        let e = err("x * param(1, 2)");
+        assert_eq!(e.column, 14);
+        assert!(e.message.contains("takes one number"), "{}", e.message);
+        assert!(err("param()").message.contains("got 0 arguments"));
+        assert!(err("param(v=1)").message.contains("no named parameters"));
+        assert!(err("param(1e999)").message.contains("not a finite"));
     }
 
     #[test]

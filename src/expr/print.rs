@@ -2,7 +2,8 @@
 //!
 //! Arithmetic prints infix with the fewest parentheses the parser needs; every other primitive
 //! prints as a call with its non-default parameters after the arguments. Constants print as the
-//! shortest decimal that reads back to the same `f32`. Parsing the output gives back a graph
+//! shortest decimal that reads back to the same `f32`; a trainable constant prints as
+//! `param(<initial value>)`. Parsing the output gives back a graph
 //! that computes the same expression tree ([`Graph::same_expression`]).
 
 use super::graph::{Graph, Node, NodeId};
@@ -40,8 +41,9 @@ pub(crate) fn print_node(graph: &Graph, node: NodeId) -> String {
 
 /// The formula of `graph` with every constant and primitive parameter written `c`: the same
 /// text for graphs that differ only in their constants (`threshold(x, 0.0487)` and
-/// `threshold(x, 0.0544)` are both `threshold(x, c)`; `x * 2` is `x * c`). Not parseable; a key
-/// for grouping variants of one idea.
+/// `threshold(x, 0.0544)` are both `threshold(x, c)`; `x * 2` is `x * c`; a trainable constant
+/// is `param(c)`, so it stays apart from a fixed one). Not parseable; a key for grouping
+/// variants of one idea.
 pub fn structure(graph: &Graph) -> String {
     print_with(graph, graph.root(), true)
 }
@@ -68,6 +70,8 @@ fn print_one(
             let prec = if v.is_sign_negative() { UNARY } else { ATOM };
             return (format_constant(v), prec);
         }
+        Node::Param(_) if erase_constants => return ("param(c)".to_string(), ATOM),
+        Node::Param(v) => return (format!("param({})", format_constant(v)), ATOM),
         Node::Op { op, params } => (op, params),
     };
     let args = graph.args(n);
@@ -155,6 +159,10 @@ mod tests {
             ("clamp(x, -1, 3)", "clamp(x, -1, 3)"),
             ("x * 1e-12", "x * 1e-12"),
             ("max(relu(x), cosh(elu(x)))", "max(relu(x), cosh(elu(x)))"),
+            ("x * sigmoid(param(1) * x)", "x * sigmoid(param(1) * x)"),
+            ("x * param(-0.5)", "x * param(-0.5)"),
+            ("-param(2) + x^param(3)", "-param(2) + x^param(3)"),
+            ("heaviside(x - param(1e-12))", "heaviside(x - param(1e-12))"),
         ];
         for (text, want) in cases {
             let g = parse(text).unwrap();
@@ -173,6 +181,8 @@ mod tests {
         assert_eq!(s("-(2) + x * -2"), s("-(0.5) + x * -7"));
         assert_ne!(s("relu(x) + 1"), s("relu(x)"));
         assert_ne!(s("tanh(x) * 2"), s("sigmoid(x) * 2"));
+        assert_eq!(s("param(0.5) * x"), "param(c) * x");
+        assert_ne!(s("param(0.5) * x"), s("0.5 * x"));
     }
 
     #[test]

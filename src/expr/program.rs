@@ -6,6 +6,10 @@
 //! loop over the chunk (one `match` per instruction and chunk, none per element), so a slot stays
 //! in L1 cache. The slot buffers live in a thread-local scratch area: no allocation per call
 //! once warm.
+//!
+//! Trainable constants are operands read from a slice of current values given at each call
+//! ([`Program::eval_many_with`]); without one they take their initial values. They are never
+//! folded.
 
 use super::graph::{Graph, Node, NodeId, Params};
 use super::kernels::saturate;
@@ -22,6 +26,8 @@ pub(crate) const CHUNK: usize = 1024;
 enum Operand {
     Input,
     Const(f32),
+    /// The trainable constant at this index of the values given to the call.
+    Param(usize),
     Slot(usize),
 }
 
@@ -40,6 +46,8 @@ pub struct Program {
     instrs: Vec<Instr>,
     slots: usize,
     outputs: Vec<Operand>,
+    /// The initial values of the trainable constants, in the order the program reads them.
+    params: Vec<f32>,
 }
 
 thread_local! {
@@ -53,7 +61,21 @@ impl Program {
     }
 
     /// Compiles several nodes of one graph as outputs, sharing their common sub-expressions.
+    /// The trainable constants are read in the order the outputs reach them.
     pub(crate) fn compile_outputs(graph: &Graph, outputs: &[NodeId]) -> Program {
+        Program::compile_with_params(graph, outputs, &graph.params_from(outputs))
+    }
+
+    /// Compiles several nodes of one graph as outputs, reading the trainable constants `params`
+    /// (parameter nodes of `graph`) from the values given to each call, in this order.
+    ///
+    /// # Panics
+    /// If an output reaches a trainable constant that `params` does not list.
+    pub(crate) fn compile_with_params(
+        graph: &Graph,
+        outputs: &[NodeId],
+        params: &[NodeId],
+    ) -> Program {
         let order = graph.topo_order_from(outputs);
         // Last position (in `order`) at which each node is read; outputs live to the end.
         let mut last_use: HashMap<NodeId, usize> = HashMap::new();
@@ -73,6 +95,12 @@ impl Program {
             let value = match graph.node(n) {
                 Node::Input => Operand::Input,
                 Node::Const(c) => Operand::Const(c),
+                Node::Param(_) => Operand::Param(
+                    params
+                        .iter()
+                        .position(|&p| p == n)
+                        .expect("every trainable constant is listed"),
+                ),
                 Node::Op { op, params } => {
                     let args: Vec<Operand> = graph.args(n).iter().map(|a| operand[a]).collect();
                     if let Some(c) = fold(op, &params, &args) {
@@ -108,7 +136,20 @@ impl Program {
             instrs,
             slots,
             outputs: outputs.iter().map(|o| operand[o]).collect(),
+            params: params
+                .iter()
+                .map(|&p| match graph.node(p) {
+                    Node::Param(v) => v,
+                    other => panic!("{other:?} is not a trainable constant"),
+                })
+                .collect(),
         }
+    }
+
+    /// The initial values of the trainable constants the program reads, in the order
+    /// [`Program::eval_many_with`] takes their current values.
+    pub fn params(&self) -> &[f32] {
+        &self.params
     }
 
     /// Number of instructions on the tape.
@@ -129,11 +170,27 @@ impl Program {
         self.eval_many(x, &mut [out]);
     }
 
-    /// Evaluates the first `outs.len()` outputs over `x`.
+    /// Evaluates the first `outs.len()` outputs over `x`, with the trainable constants at their
+    /// initial values.
     ///
     /// # Panics
     /// If an output buffer's length differs from `x.len()` or more buffers than outputs are given.
     pub fn eval_many(&self, x: &[f32], outs: &mut [&mut [f32]]) {
+        self.eval_many_with(x, &self.params, outs);
+    }
+
+    /// Evaluates the first `outs.len()` outputs over `x`, with the trainable constants set to
+    /// `params` (in the order of [`Program::params`]).
+    ///
+    /// # Panics
+    /// If `params` does not hold one value per trainable constant, an output buffer's length
+    /// differs from `x.len()` or more buffers than outputs are given.
+    pub fn eval_many_with(&self, x: &[f32], params: &[f32], outs: &mut [&mut [f32]]) {
+        assert_eq!(
+            params.len(),
+            self.params.len(),
+            "one value per trainable constant"
+        );
         assert!(
             outs.len() <= self.outputs.len(),
             "more buffers than outputs"
@@ -164,12 +221,18 @@ impl Program {
                     // Take the output buffer out of the slot array so the operands can borrow
                     // the rest.
                     let mut dst = std::mem::take(&mut slots[instr.out]);
-                    run(instr, xc, &slots, &mut dst[..xc.len()]);
+                    run(instr, xc, &slots, params, &mut dst[..xc.len()]);
                     slots[instr.out] = dst;
                 }
                 if direct {
                     let last = self.instrs.last().expect("direct implies an instruction");
-                    run(last, xc, &slots, &mut outs[0][start..start + xc.len()]);
+                    run(
+                        last,
+                        xc,
+                        &slots,
+                        params,
+                        &mut outs[0][start..start + xc.len()],
+                    );
                     continue;
                 }
                 for (o, out) in self.outputs.iter().zip(outs.iter_mut()) {
@@ -177,6 +240,7 @@ impl Program {
                     match *o {
                         Operand::Input => dst.copy_from_slice(xc),
                         Operand::Const(v) => dst.fill(v),
+                        Operand::Param(k) => dst.fill(params[k]),
                         Operand::Slot(s) => dst.copy_from_slice(&slots[s][..xc.len()]),
                     }
                 }
@@ -216,10 +280,11 @@ enum Src<'a> {
     Scalar(f32),
 }
 
-fn src<'a>(operand: Operand, x: &'a [f32], slots: &'a [Vec<f32>]) -> Src<'a> {
+fn src<'a>(operand: Operand, x: &'a [f32], slots: &'a [Vec<f32>], params: &[f32]) -> Src<'a> {
     match operand {
         Operand::Input => Src::Slice(x),
         Operand::Const(c) => Src::Scalar(c),
+        Operand::Param(k) => Src::Scalar(params[k]),
         Operand::Slot(s) => Src::Slice(&slots[s][..x.len()]),
     }
 }
@@ -276,11 +341,12 @@ fn fold2(out: &mut [f32], b: Src<'_>, f: impl Fn(f32, f32) -> f32) {
 }
 
 /// Runs one instruction over the current chunk into `dst` (the chunk's length).
-fn run(instr: &Instr, x: &[f32], slots: &[Vec<f32>], dst: &mut [f32]) {
+fn run(instr: &Instr, x: &[f32], slots: &[Vec<f32>], params: &[f32], dst: &mut [f32]) {
     instr.op.dispatch(Chunk {
         instr,
         x,
         slots,
+        params,
         dst,
     });
 }
@@ -290,13 +356,14 @@ struct Chunk<'a> {
     instr: &'a Instr,
     x: &'a [f32],
     slots: &'a [Vec<f32>],
+    params: &'a [f32],
     dst: &'a mut [f32],
 }
 
 impl<'a> Chunk<'a> {
     /// Operand `i` over the chunk.
     fn arg(&self, i: usize) -> Src<'a> {
-        src(self.instr.args[i], self.x, self.slots)
+        src(self.instr.args[i], self.x, self.slots, self.params)
     }
 }
 
@@ -344,6 +411,28 @@ mod tests {
         for (&xi, &yi) in x.iter().zip(&y) {
             assert_eq!(yi, g.eval_scalar(xi));
         }
+    }
+
+    #[test]
+    fn trainable_constants_are_read_from_the_call() {
+        let g = crate::expr::parse("x * sigmoid(param(1) * x) + param(0.5)").unwrap();
+        let p = Program::compile(&g);
+        assert_eq!(p.params(), &[1.0, 0.5]);
+        let x: Vec<f32> = (0..1500).map(|i| (i as f32 - 700.0) / 100.0).collect();
+        let (mut y, mut y0) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        p.eval(&x, &mut y0);
+        p.eval_many_with(&x, &[2.0, -1.0], &mut [&mut y]);
+        for ((&xi, &yi), &y0i) in x.iter().zip(&y).zip(&y0) {
+            assert_eq!(yi, g.eval_scalar_with(xi, &[2.0, -1.0]));
+            assert_eq!(y0i, g.eval_scalar(xi));
+        }
+        // Not folded, even where every operand of an instruction is a trainable constant.
+        let g = crate::expr::parse("exp(param(0)) * x").unwrap();
+        let p = Program::compile(&g);
+        assert_eq!(p.len(), 2);
+        let mut y = [0.0];
+        p.eval_many_with(&[1.0], &[1.0], &mut [&mut y]);
+        assert_eq!(y[0], 1.0f32.exp());
     }
 
     #[test]

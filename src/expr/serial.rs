@@ -26,6 +26,8 @@ pub(crate) enum NodeRecord {
     Input,
     /// A constant.
     Const(f32),
+    /// A trainable constant, with its initial value.
+    Param(f32),
     /// A primitive applied to earlier nodes.
     Op {
         /// Catalogue name of the primitive.
@@ -61,6 +63,7 @@ impl From<&Graph> for GraphRecord {
             .map(|&n| match g.node(n) {
                 Node::Input => NodeRecord::Input,
                 Node::Const(v) => NodeRecord::Const(v),
+                Node::Param(v) => NodeRecord::Param(v),
                 Node::Op { op, params } => NodeRecord::Op {
                     op: op.name().to_string(),
                     args: g.args(n).iter().map(|a| index[a]).collect(),
@@ -188,7 +191,8 @@ impl TryFrom<GraphRecord> for Graph {
             let id = match node {
                 NodeRecord::Input => g.input(),
                 NodeRecord::Const(v) if v.is_finite() => g.constant(*v),
-                NodeRecord::Const(v) => {
+                NodeRecord::Param(v) if v.is_finite() => g.param(*v),
+                NodeRecord::Const(v) | NodeRecord::Param(v) => {
                     return Err(GraphRecordError::NonFiniteConstant { node: i, value: *v })
                 }
                 NodeRecord::Op { op, args, params } => {
@@ -294,6 +298,8 @@ mod tests {
             "deadzone(x, 0.3) + quantize(x, 7)",
             "clamp(x, -0.1, 0.123456789)",
             "sum_n(abs(x), swish(x), sigmoid(x))",
+            "x * sigmoid(param(1) * x)",
+            "heaviside(x - param(0.5)) + param(0.5) * x",
         ] {
             let g = parse(text).unwrap();
             let ron_text =
@@ -302,6 +308,24 @@ mod tests {
             assert!(back.same_expression(&g), "{text}: {ron_text}");
             assert_eq!(back.to_string(), g.to_string());
         }
+    }
+
+    #[test]
+    fn trainable_constants_keep_their_identity_through_the_node_list() {
+        // One trainable constant used twice stays one parameter: the node list says so, the
+        // formula (which prints it twice) cannot.
+        let text = r#"(formula: "param(2) * x + param(2)",
+            nodes: [Param(2), Input, Op(op: "mul", args: [0, 1]), Op(op: "add", args: [2, 0])],
+            root: 3)"#;
+        let g: Graph = ron::from_str(text).unwrap();
+        assert_eq!(g.params().len(), 1);
+        assert_eq!(g.eval_scalar_with(3.0, &[-1.0]), -4.0);
+        let back: Graph = ron::from_str(&ron::to_string(&g).unwrap()).unwrap();
+        assert_eq!(back.params().len(), 1);
+        assert_eq!(parse(&g.to_string()).unwrap().params().len(), 2);
+        let bad = r#"(formula: "param(1)", nodes: [Param(inf)], root: 0)"#;
+        let e = ron::from_str::<Graph>(bad).unwrap_err().to_string();
+        assert!(e.contains("not finite"), "{e}");
     }
 
     #[test]

@@ -38,33 +38,79 @@ pub fn derive(forward: &Graph, mode: &BackwardMode) -> Graph {
 /// the nodes of each: `(graph, y, g)`. Shared sub-expressions are computed once when compiled
 /// with [`crate::expr::Program::compile_outputs`].
 pub(crate) fn derive_joint(forward: &Graph, mode: &BackwardMode) -> (Graph, NodeId, NodeId) {
+    let joint = derive_all(forward, mode);
+    (joint.graph, joint.y, joint.g)
+}
+
+/// The forward function, its backward multiplier and its derivatives with respect to its
+/// trainable constants, in one simplified graph.
+#[derive(Clone, Debug)]
+pub(crate) struct Joint {
+    /// The graph holding every node below.
+    pub graph: Graph,
+    /// `f(x)`.
+    pub y: NodeId,
+    /// The backward multiplier `g(x)`.
+    pub g: NodeId,
+    /// The trainable constants of `f`, in the order of the forward graph's
+    /// [`Graph::params`].
+    pub params: Vec<NodeId>,
+    /// `df/dc_k` for each trainable constant `c_k` of `params`, in the same order.
+    pub param_grads: Vec<NodeId>,
+}
+
+/// Derives everything training needs from `forward` in `mode` (see [`Joint`]).
+///
+/// The derivative with respect to a trainable constant is the forward-mode chain rule seeded at
+/// that constant: exact in [`BackwardMode::Exact`]; in every other mode it uses each flat or
+/// non-differentiable primitive's surrogate (so `heaviside(x - param(0.5))` gets `-bump(x - c)`,
+/// not 0), since those modes exist to pass gradients through flat functions. Rules and backward
+/// formulas replace `g(x)` only: they say nothing about the constants.
+pub(crate) fn derive_all(forward: &Graph, mode: &BackwardMode) -> Joint {
     let mut g = forward.compact();
     let y = g.root();
     let x = g.input();
+    let params = g.params();
     let multiplier = match mode {
-        BackwardMode::Exact => chain_rule(&mut g, y, false),
-        BackwardMode::Surrogate => chain_rule(&mut g, y, true),
+        BackwardMode::Exact => chain_rule(&mut g, y, x, false),
+        BackwardMode::Surrogate => chain_rule(&mut g, y, x, true),
         BackwardMode::Direction => {
-            let s = chain_rule(&mut g, y, true);
+            let s = chain_rule(&mut g, y, x, true);
             g.apply(Op::Sign, &[s])
         }
         BackwardMode::Rule(rule) => rule.instantiate(&mut g, x),
         BackwardMode::Expr(expr) => g.import(expr, expr.root(), x),
     };
-    let (g, roots) = simplify_roots(&g, &[y, multiplier]);
-    (g, roots[0], roots[1])
+    let surrogate = *mode != BackwardMode::Exact;
+    let param_grads: Vec<NodeId> = params
+        .iter()
+        .map(|&c| chain_rule(&mut g, y, c, surrogate))
+        .collect();
+    let mut roots = vec![y, multiplier];
+    roots.extend(&params);
+    roots.extend(&param_grads);
+    let (graph, roots) = simplify_roots(&g, &roots);
+    let n = params.len();
+    Joint {
+        graph,
+        y: roots[0],
+        g: roots[1],
+        params: roots[2..2 + n].to_vec(),
+        param_grads: roots[2 + n..].to_vec(),
+    }
 }
 
-/// Forward-mode chain rule: the node holding `d root / dx`, built into `g`.
-fn chain_rule(g: &mut Graph, root: NodeId, surrogate: bool) -> NodeId {
+/// Forward-mode chain rule: the node holding `d root / d wrt`, built into `g`, where `wrt` is a
+/// leaf (the input `x` or a trainable constant).
+fn chain_rule(g: &mut Graph, root: NodeId, wrt: NodeId, surrogate: bool) -> NodeId {
     let order = g.topo_order_from(&[root]);
     // `None` is a zero tangent, kept symbolic so that flat regions build no nodes.
     let mut tangent: Vec<Option<NodeId>> =
         vec![None; order.iter().map(|n| n.index() + 1).max().unwrap_or(0)];
     for &n in &order {
         tangent[n.index()] = match g.node(n) {
-            Node::Input => Some(g.constant(1.0)),
-            Node::Const(_) => None,
+            Node::Input | Node::Param(_) if n == wrt => Some(g.constant(1.0)),
+            Node::Input | Node::Param(_) | Node::Const(_) => None,
             Node::Op { op, params } => {
                 let args = g.args(n);
                 let templates = op.primitive().derivative(surrogate);
@@ -236,6 +282,84 @@ mod tests {
         assert!((g_at("sign(x)", "approx_sign", 0.5) - 1.0).abs() < 1e-6);
         assert!((g_at("sign(x)", "swish_sign", 0.0) - 5.0).abs() < 1e-5);
         assert!((g_at("x", "expr(1 - tanh(x)^2)", 0.0) - 1.0).abs() < 1e-6);
+    }
+
+    /// `y`, `g` and `df/dc_k` of `f` at `x` with the trainable constants at `c`, through the
+    /// compiled joint program.
+    fn joint_at(f: &str, mode: &str, x: f32, c: &[f32]) -> Vec<f32> {
+        let act = crate::Activation::parse(f, mode).unwrap().compile();
+        let mut outs = vec![[0.0f32]; 2 + c.len()];
+        let mut views: Vec<&mut [f32]> = outs.iter_mut().map(|o| &mut o[..]).collect();
+        act.joint.eval_many_with(&[x], c, &mut views);
+        outs.into_iter().map(|[v]| v).collect()
+    }
+
+    #[test]
+    fn constant_gradients_match_finite_differences() {
+        let cases: [(&str, &[f32]); 6] = [
+            ("x * sigmoid(param(1) * x)", &[1.3]),
+            ("tanh(param(0.5) * x + param(-0.2))", &[0.7, 0.3]),
+            ("param(2) * x^2 - exp(param(0.1) * x)", &[1.5, -0.4]),
+            ("softplus(x - param(1)) * param(0.5)", &[0.2, 2.0]),
+            (
+                "max(x, param(0.1) * x) + sin(param(1) * x) * x",
+                &[0.25, 0.8],
+            ),
+            ("x / (1 + abs(x)^param(2))", &[1.7]),
+        ];
+        for (f, c) in cases {
+            let graph = crate::expr::parse(f).unwrap();
+            for x in [-1.7f32, -0.6, 0.35, 1.2, 2.4] {
+                let got = joint_at(f, "exact", x, c);
+                assert_eq!(got[0], graph.eval_scalar_with(x, c), "{f} at {x}");
+                for k in 0..c.len() {
+                    let h = 1e-3f64;
+                    let at = |d: f64| {
+                        let mut moved: Vec<f32> = c.to_vec();
+                        moved[k] = (f64::from(c[k]) + d) as f32;
+                        f64::from(graph.eval_scalar_with(x, &moved))
+                    };
+                    let numeric = (at(h) - at(-h)) / (2.0 * h);
+                    let analytic = f64::from(got[2 + k]);
+                    assert!(
+                        (numeric - analytic).abs() < 2e-3 * (1.0 + numeric.abs()),
+                        "{f}: d/dc{k} at x = {x}: derived {analytic}, numeric {numeric}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constants_of_flat_functions_get_the_surrogate() {
+        // heaviside(x - c): exactly 0 with respect to c, -bump(x - c) with the surrogate.
+        let f = "heaviside(x - param(0.5))";
+        let exact = joint_at(f, "exact", 0.6, &[0.5]);
+        assert_eq!(exact[2], 0.0);
+        let bump = derive(
+            &crate::expr::parse("heaviside(x)").unwrap(),
+            &BackwardMode::Surrogate,
+        );
+        for mode in ["surrogate", "direction", "rect", "expr(1)"] {
+            for (x, c) in [(0.6f32, 0.5f32), (0.5, 0.5), (-0.3, 0.1)] {
+                let got = joint_at(f, mode, x, &[c]);
+                assert_eq!(got[0], if x >= c { 1.0 } else { 0.0 });
+                assert!(got[2] < 0.0, "{mode} at {x}: {got:?}");
+                assert!(
+                    (got[2] + bump.eval_scalar(x - c)).abs() < 1e-6,
+                    "{mode} at {x}"
+                );
+            }
+        }
+        // The multiplier with respect to x is unchanged by a trainable threshold.
+        assert!((joint_at(f, "surrogate", 0.6, &[0.5])[1] - bump.eval_scalar(0.1)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn backward_formulas_cannot_hold_trainable_constants() {
+        let e = "expr(param(1) * x)".parse::<BackwardMode>().unwrap_err();
+        assert!(e.message.contains("trainable"), "{e}");
+        assert_eq!(e.column, 6);
     }
 
     #[test]

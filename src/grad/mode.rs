@@ -118,10 +118,18 @@ impl FromStr for BackwardMode {
                     return Err(err(col(s.len()), "expected `)` to close `expr(`"));
                 }
                 let inner = &s[open + 1..s.len() - 1];
-                return parse(inner).map(BackwardMode::Expr).map_err(|e| {
+                let graph = parse(inner).map_err(|e| {
                     let offset = open + 1 + line_offset(inner, e.line) + e.column - 1;
                     err(col(offset), e.message)
-                });
+                })?;
+                if !graph.params().is_empty() {
+                    let at = inner.find(crate::expr::parse::PARAM).unwrap_or(0);
+                    return Err(err(
+                        col(open + 1 + at),
+                        "a backward formula cannot hold trainable constants (`param`): put them in the forward formula",
+                    ));
+                }
+                return Ok(BackwardMode::Expr(graph));
             }
             ("exact" | "surrogate" | "direction", Some(open)) => {
                 return Err(err(col(open), format!("`{name}` takes no parameters")));

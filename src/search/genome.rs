@@ -318,7 +318,7 @@ mod tests {
                     .all(|(spec, v)| spec.check(v).is_ok())
                     && (op != Op::Clamp || params[0] <= params[1])
             }
-            Node::Const(c) => c.is_finite(),
+            Node::Const(c) | Node::Param(c) => c.is_finite(),
             Node::Input => true,
         })
     }

@@ -71,11 +71,14 @@ pub enum Variation {
     ChangeBackward,
     /// `crossover`: a sub-expression replaced by one of a second parent.
     Crossover,
+    /// `toggle_trainable`: a constant made trainable (`param(c)`), or a trainable constant
+    /// fixed again.
+    ToggleTrainable,
 }
 
 impl Variation {
     /// Every operator, in the order of [`MutationWeights`]' fields.
-    pub const ALL: [Variation; 8] = [
+    pub const ALL: [Variation; 9] = [
         Variation::ReplaceOp,
         Variation::InsertNode,
         Variation::DeleteNode,
@@ -84,6 +87,7 @@ impl Variation {
         Variation::ResampleConstant,
         Variation::ChangeBackward,
         Variation::Crossover,
+        Variation::ToggleTrainable,
     ];
 
     /// The name in journals and space files (`replace_op`, ...).
@@ -97,6 +101,7 @@ impl Variation {
             Variation::ResampleConstant => "resample_constant",
             Variation::ChangeBackward => "change_backward",
             Variation::Crossover => "crossover",
+            Variation::ToggleTrainable => "toggle_trainable",
         }
     }
 
@@ -111,6 +116,7 @@ impl Variation {
             Variation::ResampleConstant => weights.resample_constant,
             Variation::ChangeBackward => weights.change_backward,
             Variation::Crossover => weights.crossover,
+            Variation::ToggleTrainable => weights.toggle_trainable,
         }
     }
 }
@@ -157,7 +163,10 @@ pub fn vary(
             weights.retain(|(v, _)| *v != variation);
             continue;
         };
-        let child = Activation::new(expr::simplify(&child.forward), child.backward);
+        let child = Activation::new(
+            unshare_params(expr::simplify(&child.forward)),
+            child.backward,
+        );
         if is_new(&child) {
             return (child, variation);
         }
@@ -170,6 +179,18 @@ pub fn vary(
         child.forward = grow_forward(space, rng);
     }
     (child, Variation::ReplaceSubtree)
+}
+
+/// `graph` with every trainable constant read by one node only, as its formula reads back:
+/// copying a shared sub-expression or making a shared constant trainable can leave one
+/// trainable constant in several places, which the formula (what a run's journal keeps) prints
+/// as several. Training sees the graph a journal reads back, so the number of trained values
+/// per layer always matches the recorded formula.
+fn unshare_params(graph: Graph) -> Graph {
+    if graph.params().is_empty() {
+        return graph;
+    }
+    expr::parse(&graph.to_string()).unwrap_or(graph)
 }
 
 /// Applies one operator; `None` when it cannot apply to this parent.
@@ -189,6 +210,7 @@ fn apply(
         Variation::PerturbConstant => perturb_constant(f, rng),
         Variation::ResampleConstant => resample_constant(f, space, rng),
         Variation::Crossover => crossover(f, &other?.forward, space, rng),
+        Variation::ToggleTrainable => toggle_trainable(f, rng),
         Variation::ChangeBackward => {
             let mode = change_backward(&parent.backward, space, rng)?;
             return Some(Activation::new(f.clone(), mode));
@@ -326,7 +348,7 @@ pub(crate) fn perturb_constant(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Gr
             old + (PERTURB_NOISE * z) as f32
         };
         match tunable {
-            Tunable::Constant(_) => saturate(moved),
+            Tunable::Constant(_) | Tunable::Trainable(_) => saturate(moved),
             Tunable::Param { spec, .. } => {
                 let new = legalise(spec, moved);
                 if spec.integer && new == old {
@@ -355,7 +377,7 @@ pub(crate) fn resample_constant(
 ) -> Option<Graph> {
     let constants = &space.constants;
     retune(graph, rng, |tunable, _, rng| match tunable {
-        Tunable::Constant(_) => draw_constant(constants, rng),
+        Tunable::Constant(_) | Tunable::Trainable(_) => draw_constant(constants, rng),
         Tunable::Param { spec, .. } => draw_param(spec, constants, rng),
     })
 }
@@ -410,10 +432,29 @@ pub(crate) fn crossover(
     }))
 }
 
-/// A constant node, or one parameter of an operation.
+/// Makes one uniformly drawn constant trainable (`c` becomes `param(c)`, starting at its value),
+/// or fixes one trainable constant at its initial value; `None` when the graph has neither.
+/// A constant used in several places becomes one trainable constant shared by all of them.
+pub(crate) fn toggle_trainable(graph: &Graph, rng: &mut ChaCha8Rng) -> Option<Graph> {
+    let sites: Vec<NodeId> = graph
+        .topo_order()
+        .into_iter()
+        .filter(|&n| matches!(graph.node(n), Node::Const(_) | Node::Param(_)))
+        .collect();
+    let &site = sites.choose(rng)?;
+    Some(substitute(graph, site, |g, _| match graph.node(site) {
+        Node::Const(c) => g.param(c),
+        Node::Param(c) => g.constant(c),
+        _ => unreachable!("sites are constants"),
+    }))
+}
+
+/// A constant node (its value, or a trainable constant's initial value), or one parameter of an
+/// operation.
 #[derive(Clone, Copy)]
 enum Tunable {
     Constant(NodeId),
+    Trainable(NodeId),
     Param {
         node: NodeId,
         index: usize,
@@ -427,6 +468,7 @@ fn tunables(graph: &Graph) -> Vec<(Tunable, f32)> {
     for n in graph.topo_order() {
         match graph.node(n) {
             Node::Const(c) => out.push((Tunable::Constant(n), c)),
+            Node::Param(c) => out.push((Tunable::Trainable(n), c)),
             Node::Op { op, params } => {
                 for (index, spec) in op.primitive().params.iter().enumerate() {
                     let param = Tunable::Param {
@@ -454,6 +496,7 @@ fn retune(
     let new = value(tunable, old, rng);
     Some(match tunable {
         Tunable::Constant(site) => substitute(graph, site, |g, _| g.constant(new)),
+        Tunable::Trainable(site) => substitute(graph, site, |g, _| g.param(new)),
         Tunable::Param {
             node: site, index, ..
         } => {
@@ -484,6 +527,7 @@ fn substitute(
         let copy = match graph.node(n) {
             Node::Input => out.input(),
             Node::Const(c) => out.constant(c),
+            Node::Param(c) => out.param(c),
             Node::Op { op, params } => {
                 let args: Vec<NodeId> = graph.args(n).iter().map(|a| map[a]).collect();
                 out.apply_with(op, params, &args)
@@ -601,6 +645,7 @@ mod tests {
             match g.node(n) {
                 Node::Input => "x".into(),
                 Node::Const(c) => c.to_string(),
+                Node::Param(c) => format!("param({c})"),
                 Node::Op { .. } => {
                     let args: Vec<String> = g.args(n).iter().map(|&a| walk(g, a)).collect();
                     format!("op({})", args.join(", "))
@@ -796,17 +841,31 @@ mod tests {
 
     #[test]
     fn vary_gives_valid_distinct_children_in_every_shipped_space() {
-        for (name, _) in SHIPPED_SPACES {
+        // Each shipped space as shipped (toggle_trainable weighs 0) and with it weighted.
+        let spaces = SHIPPED_SPACES.iter().flat_map(|(name, _)| {
             let space = SearchSpace::shipped(name).unwrap();
+            let mut trainable = space.clone();
+            trainable.mutation.toggle_trainable = 1.0;
+            [(*name, space), (*name, trainable)]
+        });
+        for (name, space) in spaces {
             let allowed: Vec<Op> = space.weighted_primitives().iter().map(|p| p.0).collect();
             let mut r = rng(11);
             let mut used = std::collections::HashSet::new();
+            let mut constant_parents = 0;
             let mut population: Vec<Activation> = (0..20).map(|_| grow(&space, &mut r)).collect();
             population.extend(crate::search::genome::baselines(&space));
             let n = population.len();
             for i in 0..400 {
                 let parent = population[i % n].clone();
                 let other = population[(i * 7 + 3) % n].clone();
+                let leaves = parent.forward.topo_order();
+                if leaves
+                    .iter()
+                    .any(|&n| matches!(parent.forward.node(n), Node::Const(_) | Node::Param(_)))
+                {
+                    constant_parents += 1;
+                }
                 let (child, how) = vary(&parent, Some(&other), &space, &mut r);
                 let f = &child.forward;
                 assert!(viable(f, &space.limits), "{name}: {f}");
@@ -826,6 +885,7 @@ mod tests {
             // Every operator gets used, except those the space rules out: change_backward
             // without evolving modes, constant tuning without constants or parameters.
             let mut expected = Variation::ALL.to_vec();
+            expected.retain(|v| v.weight(&space.mutation) > 0.0);
             if !space.backward.evolve || space.backward.modes.len() < 2 {
                 expected.retain(|v| *v != Variation::ChangeBackward);
             }
@@ -835,6 +895,11 @@ mod tests {
                 expected.retain(|v| {
                     !matches!(v, Variation::PerturbConstant | Variation::ResampleConstant)
                 });
+            }
+            // toggle_trainable needs a parent with a constant: expected once dozens were drawn
+            // (the radical space grows almost none).
+            if constant_parents < 40 {
+                expected.retain(|v| *v != Variation::ToggleTrainable);
             }
             for v in expected {
                 assert!(used.contains(&v), "{name}: {v} never used ({used:?})");
@@ -874,6 +939,56 @@ mod tests {
     }
 
     #[test]
+    fn toggle_trainable_makes_a_constant_trainable_and_back() {
+        let parent = parse("x * sigmoid(1.702 * x)");
+        let child = toggle_trainable(&parent, &mut rng(0)).unwrap();
+        assert_eq!(child.to_string(), "x * sigmoid(param(1.702) * x)");
+        assert_eq!(child.param_values(), vec![1.702]);
+        let back = toggle_trainable(&child, &mut rng(0)).unwrap();
+        assert_eq!(back.to_string(), parent.to_string());
+        assert!(back.params().is_empty());
+        assert!(toggle_trainable(&parse("tanh(x)"), &mut rng(0)).is_none());
+        // A constant used twice becomes one shared trainable constant; the child vary keeps is
+        // the one its formula reads back as, with one trainable constant per place.
+        let shared = toggle_trainable(&parse("2 * x + tanh(2 * x)"), &mut rng(0)).unwrap();
+        assert_eq!(shared.params().len(), 1);
+        assert_eq!(unshare_params(shared.clone()).params().len(), 2);
+        assert_eq!(
+            unshare_params(shared.clone()).to_string(),
+            shared.to_string()
+        );
+        // With only this operator weighted, vary makes exactly this change; perturbing a
+        // trainable constant moves its initial value and keeps it trainable.
+        let mut space = SearchSpace::default_space();
+        space.mutation = MutationWeights {
+            replace_op: 0.0,
+            insert_node: 0.0,
+            delete_node: 0.0,
+            replace_subtree: 0.0,
+            perturb_constant: 0.0,
+            resample_constant: 0.0,
+            change_backward: 0.0,
+            crossover: 0.0,
+            toggle_trainable: 1.0,
+        };
+        let parent = Activation::new(parse("x * sigmoid(2 * x) + 0.5"), BackwardMode::Exact);
+        for seed in 0..8 {
+            let (child, how) = vary(&parent, None, &space, &mut rng(seed));
+            assert_eq!(how, Variation::ToggleTrainable);
+            assert_eq!(child.constants().len(), 1, "{}", child.forward);
+            let moved = perturb_constant(&child.forward, &mut rng(seed)).unwrap();
+            assert_eq!(moved.params().len(), 1, "{moved}");
+        }
+        let ron = "(replace_op: 1, insert_node: 1, delete_node: 1, replace_subtree: 1, \
+                   perturb_constant: 1, resample_constant: 1, change_backward: 1, crossover: 1)";
+        let old: MutationWeights = ron::from_str(ron).unwrap();
+        assert_eq!(
+            old.toggle_trainable, 0.0,
+            "spaces written before it do not draw it"
+        );
+    }
+
+    #[test]
     fn vary_falls_back_to_a_grown_child_when_nothing_else_applies() {
         // Only perturb_constant has weight, and tanh(x) has nothing to perturb.
         let mut space = SearchSpace::default_space();
@@ -886,6 +1001,7 @@ mod tests {
             resample_constant: 0.0,
             change_backward: 0.0,
             crossover: 0.0,
+            toggle_trainable: 0.0,
         };
         let parent = Activation::new(parse("tanh(x)"), BackwardMode::Exact);
         let (child, how) = vary(&parent, None, &space, &mut rng(0));

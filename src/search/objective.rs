@@ -153,6 +153,7 @@ mod tests {
             steps: 1,
             wall_time_s: 0.0,
             metrics,
+            constants: Vec::new(),
         };
         let evaluation = Evaluation {
             summary: Summary::of(std::slice::from_ref(&score), 1.0),

@@ -102,6 +102,11 @@ pub struct MutationWeights {
     pub change_backward: f64,
     /// Swap a sub-expression with one from a second parent.
     pub crossover: f64,
+    /// Make a constant trainable (`param(c)`, a per-layer parameter trained with the weights),
+    /// or fix a trainable one. 0 unless a space sets it, so that spaces written before it keep
+    /// their searches.
+    #[serde(default)]
+    pub toggle_trainable: f64,
 }
 
 impl Default for MutationWeights {
@@ -115,6 +120,7 @@ impl Default for MutationWeights {
             resample_constant: 0.5,
             change_backward: 1.0,
             crossover: 1.0,
+            toggle_trainable: 0.0,
         }
     }
 }

@@ -16,6 +16,11 @@
 //!   first layer, whose input needs no gradient) `da = dz W^T` multiplied by the layer below's
 //!   multiplier in the same pass that sums that layer's bias gradient.
 //!
+//! An activation with trainable constants (`param(c)`) gets one buffer of them per hidden layer,
+//! after the weights and biases (so the optimiser updates them with the weights): the forward
+//! pass also writes `df/dc_k` for every unit, and the backward pass sums
+//! `dL/dc_k = sum(dL/dy * df/dc_k)` over the batch and the layer's units, once it has `dL/dy`.
+//!
 //! The products go through the `gemm` crate on the calling thread, with the strides dfdx 0.13
 //! used when this network was built on dfdx's tape: a trained network is bit for bit the one
 //! the dfdx version trained (the `dfdx_relu` variant of `benches/train_step.rs` keeps a plain
@@ -110,6 +115,9 @@ struct Scratch {
     act: Vec<Vec<f32>>,
     /// Per hidden layer: the backward multiplier `g(z)`.
     mult: Vec<Vec<f32>>,
+    /// Per hidden layer: `df/dc_k` for each trainable constant `c_k`, one run of
+    /// `rows x fan_out` values after another (empty without trainable constants).
+    constant_grads: Vec<Vec<f32>>,
     /// `dL/da` for the hidden activation being back-propagated into (`rows x` widest hidden).
     upstream: Vec<f32>,
     /// The gradient of each parameter buffer, shaped like the parameters.
@@ -117,8 +125,9 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Makes every buffer large enough for a batch of `rows` through layers of `widths`.
-    fn reserve(&mut self, rows: usize, widths: &[usize]) {
+    /// Makes every buffer large enough for a batch of `rows` through layers of `widths`, with
+    /// `constants` trainable constants per hidden layer.
+    fn reserve(&mut self, rows: usize, widths: &[usize], constants: usize) {
         let layers = widths.len() - 1;
         let grow = |v: &mut Vec<f32>, n: usize| {
             if v.len() < n {
@@ -128,11 +137,13 @@ impl Scratch {
         self.pre.resize_with(layers, Vec::new);
         self.act.resize_with(layers - 1, Vec::new);
         self.mult.resize_with(layers - 1, Vec::new);
+        self.constant_grads.resize_with(layers - 1, Vec::new);
         for (l, &fan_out) in widths[1..].iter().enumerate() {
             grow(&mut self.pre[l], rows * fan_out);
             if l + 1 < layers {
                 grow(&mut self.act[l], rows * fan_out);
                 grow(&mut self.mult[l], rows * fan_out);
+                grow(&mut self.constant_grads[l], constants * rows * fan_out);
             }
         }
         let widest_hidden = widths[1..layers].iter().copied().max().unwrap_or(0);
@@ -142,6 +153,11 @@ impl Scratch {
                 self.grads.push(vec![0.0; pair[0] * pair[1]]);
                 self.grads.push(vec![0.0; pair[1]]);
             }
+            if constants > 0 {
+                for _ in 1..layers {
+                    self.grads.push(vec![0.0; constants]);
+                }
+            }
         }
     }
 }
@@ -150,7 +166,8 @@ impl Scratch {
 #[derive(Clone, Debug)]
 pub struct Mlp {
     activation: ActivationOp,
-    /// Weight (`fan_in x fan_out`, row-major) then bias of each layer.
+    /// Weight (`fan_in x fan_out`, row-major) then bias of each layer; then, if the activation
+    /// has trainable constants, their values in each hidden layer.
     params: Vec<Vec<f32>>,
     /// Widths from input to output: `[n_inputs, hidden..., n_classes]`.
     widths: Vec<usize>,
@@ -179,6 +196,11 @@ impl Mlp {
             params.push(initial_weights(config.init, fan_in, fan_out, rng));
             params.push(initial_biases(config.init, fan_in, fan_out, rng));
         }
+        if activation.constants() > 0 {
+            for _ in &config.hidden {
+                params.push(activation.initial_constants().to_vec());
+            }
+        }
         Ok(Mlp {
             activation,
             params,
@@ -187,9 +209,17 @@ impl Mlp {
         })
     }
 
-    /// The parameters: weight (`fan_in x fan_out`, row-major) then bias of each layer.
+    /// The parameters: weight (`fan_in x fan_out`, row-major) then bias of each layer, then
+    /// (if the activation has trainable constants) the constants of each hidden layer.
     pub fn parameters(&self) -> &[Vec<f32>] {
         &self.params
+    }
+
+    /// The current values of the activation's trainable constants in each hidden layer, first
+    /// layer first; empty when the activation has none.
+    pub fn constants(&self) -> &[Vec<f32>] {
+        let layers = self.widths.len() - 1;
+        &self.params[(2 * layers).min(self.params.len())..]
     }
 
     /// Number of input features.
@@ -238,8 +268,11 @@ impl Mlp {
             widths,
             scratch,
         } = self;
-        scratch.reserve(rows, widths);
+        let constants = activation.constants();
+        scratch.reserve(rows, widths, constants);
         let last = widths.len() - 2;
+        // The buffers of the trainable constants, one per hidden layer, follow the layers'.
+        let first_constants = 2 * (last + 1);
         // Forward: z = a W + b, then the activation and its multiplier for hidden layers.
         for l in 0..=last {
             let (fan_in, fan_out) = (widths[l], widths[l + 1]);
@@ -255,11 +288,19 @@ impl Mlp {
                 View::new(&params[2 * l], fan_in, fan_out),
             );
             add_rows(z, &params[2 * l + 1]);
-            if l < last {
+            if l < last && constants == 0 {
                 activation.forward_and_multiplier(
                     z,
                     &mut above[0][..rows * fan_out],
                     &mut scratch.mult[l][..rows * fan_out],
+                );
+            } else if l < last {
+                activation.forward_multiplier_and_constant_grads(
+                    z,
+                    &params[first_constants + l],
+                    &mut above[0][..rows * fan_out],
+                    &mut scratch.mult[l][..rows * fan_out],
+                    &mut scratch.constant_grads[l][..constants * rows * fan_out],
                 );
             }
         }
@@ -302,6 +343,13 @@ impl Mlp {
                 &mut lower[l - 1][..rows * fan_in],
                 &mut mut_grads[2 * (l - 1) + 1],
             );
+            if constants > 0 {
+                // dL/dc_k = sum over the batch and the layer's units of dL/dy * df/dc_k.
+                let runs = scratch.constant_grads[l - 1].chunks_exact(rows * fan_in);
+                for (grad, run) in mut_grads[first_constants + l - 1].iter_mut().zip(runs) {
+                    *grad = dot(da, run);
+                }
+            }
         }
         optimizer.step(params, mut_grads);
         Ok(value)
@@ -348,7 +396,12 @@ impl Mlp {
                 let z = &mut z[..rows * fan_out];
                 multiply(z, a, w);
                 add_rows(z, bias);
-                self.activation.forward_values(z, &mut h[..rows * fan_out]);
+                match self.constants().get(l) {
+                    Some(c) => self
+                        .activation
+                        .forward_values_with(z, c, &mut h[..rows * fan_out]),
+                    None => self.activation.forward_values(z, &mut h[..rows * fan_out]),
+                }
                 if let Some(sink) = hidden.as_deref_mut() {
                     sink(&h[..rows * fan_out]);
                 }
@@ -356,6 +409,14 @@ impl Mlp {
         }
         Ok(logits)
     }
+}
+
+/// `sum(a * b)`, accumulated in f64 (a layer's constant gradient sums a whole batch of units).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(&u, &v)| f64::from(u) * f64::from(v))
+        .sum::<f64>() as f32
 }
 
 /// Adds `bias` to every row of the row-major `m` (rows of `bias.len()` values).
@@ -567,7 +628,45 @@ mod tests {
 
     #[test]
     fn training_gradients_match_finite_differences_of_the_loss() {
-        let act = Activation::parse("tanh(x)", "exact").unwrap().compile();
+        for formula in [
+            "tanh(x)",
+            "x * sigmoid(param(1) * x)",
+            "tanh(param(0.8) * x) + param(0.1) * x",
+        ] {
+            gradients_match_finite_differences(formula);
+        }
+    }
+
+    #[test]
+    fn constants_are_per_layer_parameters_after_the_weights() {
+        let act = Activation::parse("x * sigmoid(param(1.5) * x) + param(-1)", "exact").unwrap();
+        let op = ActivationOp::new(&act.compile());
+        let config = NetworkConfig {
+            hidden: vec![5, 4],
+            ..NetworkConfig::default()
+        };
+        let mut net = Mlp::new(&config, 3, 2, op, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let sizes: Vec<usize> = net.parameters().iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![15, 5, 20, 4, 8, 2, 2, 2]);
+        assert_eq!(net.constants(), &[vec![1.5, -1.0], vec![1.5, -1.0]]);
+        let mut opt = Optimizer::new(&OptimizerConfig::default(), net.parameters());
+        let x = [0.5, -1.0, 0.3, 0.9, 0.2, -0.4];
+        net.train_step(&x, &[1, 0], &mut opt).unwrap();
+        assert_ne!(
+            net.constants()[0],
+            vec![1.5, -1.0],
+            "the constants are trained"
+        );
+        assert_ne!(
+            net.constants()[0],
+            net.constants()[1],
+            "each layer has its own"
+        );
+        assert!(relu_net(vec![5, 4], 1).constants().is_empty());
+    }
+
+    fn gradients_match_finite_differences(formula: &str) {
+        let act = Activation::parse(formula, "exact").unwrap().compile();
         let config = NetworkConfig {
             hidden: vec![4, 3],
             ..NetworkConfig::default()
@@ -581,6 +680,9 @@ mod tests {
         // One plain SGD step with learning rate 1 moves every parameter by minus its gradient.
         let mut net = new_net();
         let before = net.parameters().to_vec();
+        // Weights and biases of three layers, then the constants of both hidden layers.
+        let constant_buffers = if act.constants().is_empty() { 0 } else { 2 };
+        assert_eq!(before.len(), 6 + constant_buffers);
         let sgd = OptimizerConfig {
             kind: OptimizerKind::sgd(0.0),
             learning_rate: 1.0,
@@ -602,7 +704,7 @@ mod tests {
                 let numeric = (up - down) / (2.0 * f64::from(h));
                 assert!(
                     (numeric - analytic).abs() < 1e-3,
-                    "buffer {buffer}[{i}]: analytic {analytic}, numeric {numeric}"
+                    "{formula}: buffer {buffer}[{i}]: analytic {analytic}, numeric {numeric}"
                 );
             }
         }

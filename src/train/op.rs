@@ -12,6 +12,11 @@
 //! [`add_bias`] for the output layer): dfdx's broadcast of a bias over the batch, forward and
 //! backward, goes through per-element strided index arithmetic and is slow.
 //!
+//! Trainable constants: the network passes each layer's current values to the op (which then
+//! also writes `df/dc_k` for every element); the dfdx operation uses their initial values and
+//! records no gradient for them. A standardised op keeps the mean and scale of the initial
+//! values.
+//!
 //! This file and `network.rs` are the only ones that touch dfdx.
 
 use crate::activation::CompiledActivation;
@@ -146,6 +151,51 @@ impl ActivationOp {
         if self.is_affine() {
             y.iter_mut()
                 .for_each(|v| *v = (*v - self.shift) * self.inv_scale);
+        }
+    }
+
+    /// Number of trainable constants of the activation.
+    pub fn constants(&self) -> usize {
+        self.joint.params().len()
+    }
+
+    /// The initial values of the trainable constants.
+    pub(crate) fn initial_constants(&self) -> &[f32] {
+        self.joint.params()
+    }
+
+    /// Evaluates the (possibly standardised) activation with the trainable constants at
+    /// `constants`: `y = f(x; c)`.
+    pub(crate) fn forward_values_with(&self, x: &[f32], constants: &[f32], y: &mut [f32]) {
+        self.forward.eval_many_with(x, constants, &mut [y]);
+        if self.is_affine() {
+            y.iter_mut()
+                .for_each(|v| *v = (*v - self.shift) * self.inv_scale);
+        }
+    }
+
+    /// Evaluates, with the trainable constants at `constants`, `y = f(x; c)`, the backward
+    /// multiplier `g` and, in `grads` (`constants.len()` runs of `x.len()` values), `df/dc_k`.
+    pub(crate) fn forward_multiplier_and_constant_grads(
+        &self,
+        x: &[f32],
+        constants: &[f32],
+        y: &mut [f32],
+        g: &mut [f32],
+        grads: &mut [f32],
+    ) {
+        let mut outs: Vec<&mut [f32]> = vec![y, g];
+        outs.extend(grads.chunks_exact_mut(x.len().max(1)).take(constants.len()));
+        self.joint.eval_many_with(x, constants, &mut outs);
+        if self.is_affine() {
+            let [y, rest @ ..] = &mut outs[..] else {
+                unreachable!("y and g are there");
+            };
+            y.iter_mut()
+                .for_each(|v| *v = (*v - self.shift) * self.inv_scale);
+            for out in rest {
+                out.iter_mut().for_each(|v| *v *= self.inv_scale);
+            }
         }
     }
 

@@ -115,6 +115,52 @@ pub struct Score {
     pub wall_time_s: f64,
     /// The metrics; `None` for a failed run.
     pub metrics: Option<Metrics<f64>>,
+    /// The trained values of the activation's trainable constants (`param(c)`) in each hidden
+    /// layer, first layer first, in the order the formula names them; empty when it has none
+    /// (and then left out of the serialised form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constants: Vec<Vec<f32>>,
+}
+
+impl Score {
+    /// The trained constants as text, `layer 1 [0.5877]  layer 2 [0.8137, -1.2000]` (four
+    /// decimals); `None` when there are none.
+    pub fn constants_text(&self) -> Option<String> {
+        if self.constants.is_empty() {
+            return None;
+        }
+        let layers: Vec<String> = self
+            .constants
+            .iter()
+            .enumerate()
+            .map(|(l, values)| {
+                let values: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
+                format!("layer {} [{}]", l + 1, values.join(", "))
+            })
+            .collect();
+        Some(layers.join("  "))
+    }
+}
+
+impl Evaluation {
+    /// The completed seed with the best validation accuracy among those that trained constants
+    /// (the one whose values an export carries; the first completed one when the validation
+    /// split was not measured); `None` when no seed has trained constants.
+    pub fn best_constants(&self) -> Option<&Score> {
+        self.seeds
+            .iter()
+            .filter(|s| !s.constants.is_empty())
+            .filter_map(|s| {
+                let m = s.metrics.as_ref()?;
+                Some((m.validation_accuracy.unwrap_or(f64::NEG_INFINITY), s))
+            })
+            // The first of equals (max_by would keep the last).
+            .fold(None, |best: Option<(f64, &Score)>, (v, s)| match best {
+                Some((b, _)) if b >= v => best,
+                _ => Some((v, s)),
+            })
+            .map(|(_, s)| s)
+    }
 }
 
 /// Median and range of one metric over the completed seeds.
@@ -239,6 +285,7 @@ mod tests {
             steps: 10,
             wall_time_s: seed as f64,
             metrics,
+            constants: Vec::new(),
         }
     }
 

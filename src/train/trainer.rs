@@ -377,6 +377,7 @@ impl Trainer {
             steps,
             wall_time_s: start.elapsed().as_secs_f64(),
             metrics: None,
+            constants: Vec::new(),
         };
         let op = match &prepared.op {
             Ok(op) => op.clone(),
@@ -467,6 +468,7 @@ impl Trainer {
                 steps,
                 wall_time_s: start.elapsed().as_secs_f64(),
                 metrics: Some(metrics),
+                constants: net.constants().to_vec(),
             },
             Err(reason) => failed(reason, steps),
         };
