@@ -34,6 +34,9 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
+/// What [`Mlp::infer`] shows the hidden activation values to, a layer of a chunk at a time.
+pub(crate) type HiddenSink<'a> = dyn FnMut(&[f32]) + 'a;
+
 /// Rows per chunk when running inference on a large set (bounds temporary memory).
 pub(crate) const INFERENCE_CHUNK: usize = 1024;
 
@@ -362,7 +365,7 @@ impl Mlp {
     pub(crate) fn infer(
         &self,
         x: &[f32],
-        mut hidden: Option<&mut dyn FnMut(&[f32])>,
+        mut hidden: Option<&mut HiddenSink<'_>>,
     ) -> Result<Vec<f32>, NetworkError> {
         let n_in = self.n_inputs();
         let rows = x.len() / n_in;
