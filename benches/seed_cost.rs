@@ -28,10 +28,7 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use radact::activation::Activation;
 use radact::search::objective::measurements;
 use radact::search::Objective;
-use radact::train::{
-    Budget, DatasetSpec, Init, Measurements, NetworkConfig, OptimizerConfig, OptimizerKind, Task,
-    Trainer, DEFAULT_FASHION_MNIST_DIR,
-};
+use radact::train::{Budget, Measurements, Task, Trainer};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -59,27 +56,15 @@ fn timed(iters: u64, mut run: impl FnMut()) -> Duration {
     }
 }
 
-/// The task of `search-spaces/fashion.ron` with one seed and a budget of one step.
+/// The task of `search-spaces/fashion.ron` (its top rung's network, data and optimiser, on all
+/// the training images) with one seed and a budget of one step.
 fn fashion_task() -> Task {
+    let space = radact::search::SearchSpace::shipped("fashion").expect("the shipped fashion space");
     Task {
-        dataset: DatasetSpec::FashionMnist {
-            dir: DEFAULT_FASHION_MNIST_DIR.into(),
-        },
-        split_seed: 0,
-        network: NetworkConfig {
-            hidden: vec![128],
-            init: Init::He,
-            normalize: false,
-        },
-        optimizer: OptimizerConfig {
-            kind: OptimizerKind::adam(),
-            learning_rate: 1e-3,
-            weight_decay: 0.0,
-            clip_norm: Some(5.0),
-        },
-        batch_size: 128,
         budget: Budget::Steps(1),
         seeds: vec![0],
+        train_examples: None,
+        ..space.task
     }
 }
 

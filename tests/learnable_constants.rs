@@ -34,6 +34,7 @@ fn task() -> Task {
         },
         batch_size: 64,
         budget: Budget::Steps(300),
+        train_examples: None,
         seeds: vec![0, 1],
     }
 }
@@ -44,6 +45,7 @@ fn validation_accuracy(e: &Evaluation) -> f64 {
         .as_ref()
         .expect("completed seeds")
         .validation_accuracy
+        .expect("the validation split is measured")
         .median
 }
 
