@@ -49,9 +49,16 @@ fn trainable_candidates_are_searched_trained_journaled_and_exported() {
     let config = RunConfig::new("trainable", space.clone(), 3, space.evaluations);
     let mut run = Run::create(&dir.path().join("run"), config.clone(), "test").unwrap();
     let state = EngineState::new(&space, 3);
-    let mut engine =
-        Engine::new(space.clone(), "trainable", 3, space.evaluations, 1, state, Vec::new())
-            .unwrap();
+    let mut engine = Engine::new(
+        space.clone(),
+        "trainable",
+        3,
+        space.evaluations,
+        1,
+        state,
+        Vec::new(),
+    )
+    .unwrap();
     engine.run(&mut run, &mut |_| {}).unwrap();
     let records = run.records().unwrap();
     let mut trained = 0;
@@ -62,12 +69,21 @@ fn trainable_candidates_are_searched_trained_journaled_and_exported() {
         let activation = record.activation().unwrap();
         let count = activation.constants().len();
         assert_eq!(count, record.formula.matches("param(").count());
-        for score in evaluation.seeds.iter().filter(|s| s.status == Status::Completed) {
+        for score in evaluation
+            .seeds
+            .iter()
+            .filter(|s| s.status == Status::Completed)
+        {
             if count == 0 {
                 assert!(score.constants.is_empty(), "{}", record.formula);
                 continue;
             }
-            assert_eq!(score.constants.len(), 2, "{}: one list per hidden layer", record.formula);
+            assert_eq!(
+                score.constants.len(),
+                2,
+                "{}: one list per hidden layer",
+                record.formula
+            );
             for layer in &score.constants {
                 assert_eq!(layer.len(), count, "{}", record.formula);
                 assert!(layer.iter().all(|v| v.is_finite()));
@@ -77,8 +93,13 @@ fn trainable_candidates_are_searched_trained_journaled_and_exported() {
         if count > 0 {
             let exported = ExportedActivation::of_candidate(&config, record).unwrap();
             let best = evaluation.best_constants().expect("a completed seed");
-            let carried = exported.trained_constants().expect("trained constants exported");
-            assert_eq!((carried.seed, &carried.layers), (best.seed, &best.constants));
+            let carried = exported
+                .trained_constants()
+                .expect("trained constants exported");
+            assert_eq!(
+                (carried.seed, &carried.layers),
+                (best.seed, &best.constants)
+            );
             let back = ExportedActivation::from_ron_str(&exported.to_ron(), "e.ron").unwrap();
             assert_eq!(back, exported);
         }
