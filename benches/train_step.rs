@@ -14,7 +14,9 @@
 //!   weight gradient, the fused bias-and-activation op of `op.rs` running `relu(x)`, a fused
 //!   softmax cross-entropy, parameters copied into the tensors after each update;
 //! - `expr_relu`: radact's network (flat buffers, gemm) with the expression `relu(x)`;
-//! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward.
+//! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward;
+//! - `swish` and `swish_learnable_beta`: `x * sigmoid(x)`, and with a trainable beta per layer
+//!   (`x * sigmoid(param(1) * x)`), which also computes and reduces `df/dbeta`.
 //!
 //! Times are the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where
 //! the system lacks it), so that other processes on a shared machine inflate them less.
@@ -336,6 +338,8 @@ fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, h
     for (name, forward, backward) in [
         ("expr_relu", "relu(x)", "exact"),
         ("heaviside_surrogate", "heaviside(x)", "surrogate"),
+        ("swish", "x * sigmoid(x)", "exact"),
+        ("swish_learnable_beta", "x * sigmoid(param(1) * x)", "exact"),
     ] {
         let initial = network(forward, backward, inputs, hidden);
         let opt = Optimizer::new(&adam(), initial.parameters());
