@@ -84,7 +84,7 @@ pub fn structure_key(formula: &str, backward_formula: &str) -> String {
 }
 
 /// Points a candidate's behaviour is sampled at: 97 evenly spaced over [-4, 4].
-const BEHAVIOUR_POINTS: usize = 97;
+pub const BEHAVIOUR_POINTS: usize = 97;
 /// Largest difference, relative to `1 + |value|`, at which two behaviours count as the same.
 pub const BEHAVIOUR_TOLERANCE: f32 = 0.01;
 
