@@ -84,12 +84,18 @@ pub(crate) fn read_checked<T: DeserializeOwned>(
     check: impl FnOnce(&T) -> Result<(), FieldError>,
 ) -> Result<T, RunError> {
     let text = fs::read_to_string(path).map_err(io_err(path))?;
-    let value: T = ron::from_str(&text).map_err(|e| RunError::Invalid {
-        path: path.to_path_buf(),
-        line: e.position.line,
-        column: e.position.col,
-        message: e.code.to_string(),
-    })?;
+    // Optional fields also read as bare values: metrics that every run measured once
+    // (`train_accuracy: (median: …)`) are optional now (`Some(…)`), and files written before
+    // must still open.
+    let value: T = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(&text)
+        .map_err(|e| RunError::Invalid {
+            path: path.to_path_buf(),
+            line: e.position.line,
+            column: e.position.col,
+            message: e.code.to_string(),
+        })?;
     check(&value).map_err(|FieldError { field, message }| {
         let (line, column) = crate::search::space::locate(&text, field);
         RunError::Invalid {
@@ -168,5 +174,20 @@ mod tests {
         fs::write(&path, "(a: 1, b: x)").unwrap();
         let err = read_ron::<F>(&path).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("f.ron:1:"), "{err}");
+    }
+
+    #[test]
+    fn files_written_before_metrics_became_optional_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hall_of_fame.ron");
+        let old = include_str!("../../tests/fixtures/hall-of-fame-before-optional-metrics.ron");
+        assert!(old.contains("train_accuracy: (") && !old.contains("train_accuracy: Some("));
+        fs::write(&path, old).unwrap();
+        let hall: crate::search::hall_of_fame::HallOfFame = read_ron(&path).unwrap();
+        let entry = &hall.top[0];
+        assert_eq!((entry.id, entry.rung), (221, 2));
+        let m = entry.summary.metrics.as_ref().unwrap();
+        assert!(m.train_accuracy.is_some() && m.validation_accuracy.is_some());
+        assert!(m.noisy_accuracy_0_3.is_some());
     }
 }

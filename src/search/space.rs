@@ -736,7 +736,10 @@ mod tests {
             // The final check trains at the top rung's budget.
             assert_eq!(s.top_task().budget, tasks[2].budget);
             assert_eq!(s.main_objective(), Objective::ValidationAccuracy);
-            assert!(s.mutation.toggle_trainable > 0.0, "{name}: constants can become trainable");
+            assert!(
+                s.mutation.toggle_trainable > 0.0,
+                "{name}: constants can become trainable"
+            );
         }
         assert_eq!(
             SearchSpace::shipped("deep").unwrap().task.network.hidden,
