@@ -27,6 +27,9 @@
 //!
 //! Run with `cargo bench --bench train_step`.
 
+mod common;
+
+use common::timed;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use dfdx::prelude::*;
@@ -39,7 +42,6 @@ use radact::train::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 /// Images in the synthetic Fashion-MNIST-shaped set.
 const SYNTHETIC_IMAGES: usize = 8192;
@@ -242,30 +244,6 @@ fn softmax_cross_entropy(
         Ok(())
     });
     out.put_tape(tape)
-}
-
-/// This thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`), if the system has it.
-fn thread_cpu_ns() -> Option<u64> {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `clock_gettime` writes one `timespec` through the pointer, which points to a
-    // live, writable one.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    (rc == 0).then(|| t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
-}
-
-/// Times `iters` calls of `step`: the thread's CPU time, or wall-clock time without it.
-fn timed(iters: u64, mut step: impl FnMut()) -> Duration {
-    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
-    for _ in 0..iters {
-        step();
-    }
-    match (cpu, thread_cpu_ns()) {
-        (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
-        _ => wall.elapsed(),
-    }
 }
 
 /// The activation op of `relu(x)` with its exact derivative.
