@@ -9,38 +9,8 @@ use radact::search::engine::{Engine, EngineState};
 use radact::search::SearchSpace;
 use radact::train::Status;
 
-const SPACE: &str = r#"(
-    name: "trainable",
-    description: "constants made trainable",
-    primitives: { "tanh": 1.0, "sigmoid": 1.0, "add": 1.0, "mul": 1.0 },
-    limits: (max_ops: 4, max_depth: 4),
-    constants: (min: -2.0, max: 2.0, probability: 0.6),
-    backward: (modes: ["exact"], evolve: false),
-    mutation: (replace_op: 1.0, insert_node: 1.0, delete_node: 0.5, replace_subtree: 0.5,
-               perturb_constant: 0.5, resample_constant: 0.5, change_backward: 0.0,
-               crossover: 0.5, toggle_trainable: 8.0),
-    task: (
-        dataset: (name: "digits"),
-        split_seed: 0,
-        network: (hidden: [8, 8], init: he, normalize: false),
-        optimizer: (
-            kind: (kind: "adam", beta1: 0.9, beta2: 0.999, eps: 1e-8),
-            learning_rate: 0.01,
-            weight_decay: 0.0,
-            clip_norm: None,
-        ),
-        batch_size: 64,
-        budget: steps(40),
-        seeds: [0, 1],
-    ),
-    objectives: [validation_accuracy],
-    algorithm: regularized_evolution(population: 6, tournament: 2),
-    seed_baselines: false,
-    evaluations: 36,
-    batch: 6,
-    hall_of_fame: 3,
-    final_check: (top: 0, seeds: [], baselines: []),
-)"#;
+/// Constants are common and `toggle_trainable` is weighted, so the search trains some.
+const SPACE: &str = include_str!("fixtures/trainable-space.ron");
 
 #[test]
 fn trainable_candidates_are_searched_trained_journaled_and_exported() {

@@ -7,49 +7,31 @@ use common::{harness, step_until};
 use egui_kittest::kittest::Queryable;
 use radact::run::{Run, RunConfig};
 use radact::search::engine::{Engine, EngineState};
-use radact::search::SearchSpace;
+use radact::search::{AlgorithmConfig, Limits, SearchSpace};
+use radact::train::Budget;
 use radact_gui::RadactApp;
 use std::time::Duration;
 
-/// Constants are common and `toggle_trainable` is weighted, so the search trains some.
-const SPACE: &str = r#"(
-    name: "trainable",
-    description: "constants made trainable",
-    primitives: { "tanh": 1.0, "sigmoid": 1.0, "add": 1.0, "mul": 1.0 },
-    limits: (max_ops: 3, max_depth: 3),
-    constants: (min: -2.0, max: 2.0, probability: 0.6),
-    backward: (modes: ["exact"], evolve: false),
-    mutation: (replace_op: 1.0, insert_node: 1.0, delete_node: 0.5, replace_subtree: 0.5,
-               perturb_constant: 0.5, resample_constant: 0.5, change_backward: 0.0,
-               crossover: 0.5, toggle_trainable: 8.0),
-    task: (
-        dataset: (name: "digits"),
-        split_seed: 0,
-        network: (hidden: [8, 8], init: he, normalize: false),
-        optimizer: (
-            kind: (kind: "adam", beta1: 0.9, beta2: 0.999, eps: 1e-8),
-            learning_rate: 0.01,
-            weight_decay: 0.0,
-            clip_norm: None,
-        ),
-        batch_size: 64,
-        budget: steps(20),
-        seeds: [0, 1],
-    ),
-    objectives: [validation_accuracy],
-    algorithm: regularized_evolution(population: 4, tournament: 2),
-    seed_baselines: false,
-    evaluations: 18,
-    batch: 6,
-    hall_of_fame: 3,
-    final_check: (top: 0, seeds: [], baselines: []),
-)"#;
+/// The space of the library's trainable-constants test: constants are common and
+/// `toggle_trainable` is weighted, so the search trains some.
+const SPACE: &str = include_str!("../../tests/fixtures/trainable-space.ron");
 
 #[test]
 fn details_show_the_trained_constants_per_layer() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("trainable");
-    let space = SearchSpace::from_ron(SPACE, "trainable.ron").unwrap();
+    let mut space = SearchSpace::from_ron(SPACE, "trainable.ron").unwrap();
+    // Smaller and shorter than the library's test: a few trainable candidates are enough.
+    space.limits = Limits {
+        max_ops: 3,
+        max_depth: 3,
+    };
+    space.task.budget = Budget::Steps(20);
+    space.algorithm = AlgorithmConfig::RegularizedEvolution {
+        population: 4,
+        tournament: 2,
+    };
+    space.evaluations = 18;
     let config = RunConfig::new("trainable", space.clone(), 3, space.evaluations);
     let mut run = Run::create(&dir, config, "test").unwrap();
     let mut engine = Engine::new(
