@@ -168,6 +168,9 @@ pub(crate) struct LiveHallOfFame {
     /// The behaviour of each group's first member, to find the group a new structure's
     /// behaviour is near.
     behaviours: Vec<(String, Behaviour)>,
+    /// The sampled behaviour of each pair of forward and backward formulas seen, once
+    /// computed (kept across rebuilds: a candidate's formulas are the same at every rung).
+    sampled: HashMap<(String, String), Option<Behaviour>>,
     /// The structure key of each entry of `hall.top`, in the same order.
     top_keys: Vec<String>,
     /// The rung of each candidate's latest trained or failed record.
@@ -188,6 +191,7 @@ impl LiveHallOfFame {
             size,
             groups: HashMap::new(),
             behaviours: Vec::new(),
+            sampled: HashMap::new(),
             top_keys: Vec::new(),
             rungs: HashMap::new(),
             latest: Default::default(),
@@ -247,7 +251,12 @@ impl LiveHallOfFame {
         if self.groups.contains_key(&key) {
             return key;
         }
-        let Some(behaviour) = Behaviour::of(&r.formula, &r.backward_formula) else {
+        let behaviour = self
+            .sampled
+            .entry((r.formula.clone(), r.backward_formula.clone()))
+            .or_insert_with(|| Behaviour::of(&r.formula, &r.backward_formula))
+            .clone();
+        let Some(behaviour) = behaviour else {
             return key;
         };
         if let Some((near, _)) = self.behaviours.iter().find(|(_, b)| b.near(&behaviour)) {
