@@ -23,7 +23,6 @@ use radact::expr::Op;
 use radact::grad::BackwardMode;
 use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::process::Command;
 
 mod support;
 
@@ -325,29 +324,7 @@ fn generated_rust_matches_the_evaluator() {
     let _ = writeln!(program, "mod all {{\n{}}}\n", rust::generate_all(&recs));
     program.push_str(&rust_main(&recs, &x));
 
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let source = dir.path().join("generated.rs");
-    std::fs::write(&source, &program).expect("write the program");
-    let binary = dir.path().join("generated");
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
-    let compiled = Command::new(&rustc)
-        .args(["-O", "--edition", "2021", "-D", "warnings", "-o"])
-        .arg(&binary)
-        .arg(&source)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {rustc}: {e}"));
-    assert!(
-        compiled.status.success(),
-        "generated Rust does not compile cleanly:\n{}",
-        String::from_utf8_lossy(&compiled.stderr)
-    );
-    let run = Command::new(&binary).output().expect("run the program");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8(run.stdout).expect("utf-8 output");
+    let stdout = support::run_rust(&program);
 
     let mut problems = Vec::new();
     let mut seen = 0;

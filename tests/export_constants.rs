@@ -9,7 +9,6 @@
 use radact::export::{numpy, pytorch, rust, ExportedActivation, Identifiers, TrainedConstants};
 use radact::Activation;
 use std::fmt::Write;
-use std::process::Command;
 
 mod support;
 
@@ -305,25 +304,7 @@ fn generated_rust_computes_with_the_trained_constants() {
         );
     }
     program.push_str("}\n");
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("generated.rs");
-    std::fs::write(&source, &program).unwrap();
-    let binary = dir.path().join("generated");
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
-    let compiled = Command::new(&rustc)
-        .args(["-O", "--edition", "2021", "-D", "warnings", "-o"])
-        .arg(&binary)
-        .arg(&source)
-        .output()
-        .unwrap();
-    assert!(
-        compiled.status.success(),
-        "generated Rust does not compile cleanly:\n{}\n{program}",
-        String::from_utf8_lossy(&compiled.stderr)
-    );
-    let run = Command::new(&binary).output().unwrap();
-    assert!(run.status.success());
-    let stdout = String::from_utf8(run.stdout).unwrap();
+    let stdout = support::run_rust(&program);
     let parse = |s: &str| -> Vec<f32> {
         s.trim_matches(['[', ']'])
             .split(", ")

@@ -1,5 +1,6 @@
 //! Shared by the tests that run generated code in real Python frameworks: finding an
-//! interpreter that can import the frameworks, and running scripts with it.
+//! interpreter that can import the frameworks, and running scripts with it; and compiling and
+//! running a generated Rust program with the real `rustc` ([`run_rust`]).
 //!
 //! The interpreter is `$RADACT_PYTHON` if set, else the first of `/usr/bin/python3` (Debian's,
 //! which sees `apt-get install python3-torch python3-numpy`) and `python3` on `PATH` that
@@ -95,4 +96,33 @@ pub fn run_script(python: &Path, dir: &Path, script: &str, args: &[&str]) -> Str
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Compiles `program` with `rustc` (`$RUSTC`, else `rustc`; `-O -D warnings`, edition 2021) in a
+/// temporary directory, runs it and returns what it printed; panics with the compiler's or the
+/// program's error output when either fails.
+pub fn run_rust(program: &str) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let source = dir.path().join("generated.rs");
+    std::fs::write(&source, program).expect("write the program");
+    let binary = dir.path().join("generated");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let compiled = Command::new(&rustc)
+        .args(["-O", "--edition", "2021", "-D", "warnings", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {rustc}: {e}"));
+    assert!(
+        compiled.status.success(),
+        "generated Rust does not compile cleanly:\n{}\n{program}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let run = Command::new(&binary).output().expect("run the program");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).expect("utf-8 output")
 }
