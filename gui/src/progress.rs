@@ -1,6 +1,7 @@
 //! [`Progress`]: how the search improves: the main objective of every trained candidate
-//! against the number of evaluations, the best so far, and the median of a moving window of
-//! recent candidates (the population the search is breeding from).
+//! against the number of evaluations (coloured by the rung of the multi-fidelity ladder its
+//! value comes from), the best so far, and the median of a moving window of recent candidates
+//! (the population the search is breeding from).
 
 use crate::row::Row;
 use egui::Color32;
@@ -18,7 +19,10 @@ pub struct ProgressSeries {
     pub evaluations: Vec<f64>,
     /// Its main objective value.
     pub values: Vec<f64>,
-    /// Best value up to and including it.
+    /// The rung its value comes from (its highest; 0 without a ladder).
+    pub rungs: Vec<u32>,
+    /// Best value up to and including it, ranked as selection ranks: a higher rung first (its
+    /// value comes from a larger budget), then the value.
     pub best: Vec<f64>,
     /// Median of the last `window` values up to and including it.
     pub median: Vec<f64>,
@@ -32,32 +36,73 @@ impl ProgressSeries {
     pub fn compute(rows: &[Row], objective: Objective, window: usize) -> ProgressSeries {
         let mut sorted: Vec<&Row> = rows.iter().collect();
         sorted.sort_by_key(|r| r.id());
-        let maximise = objective.maximise();
+        let candidates = sorted.into_iter().map(|row| Candidate {
+            evaluated: matches!(row.status(), "trained" | "failed"),
+            value: row.main.filter(|_| row.is_trained()),
+            rung: row.rung(),
+        });
+        Self::from_candidates(candidates, objective.maximise(), window)
+    }
+
+    /// Computes the series from candidates in proposal order.
+    fn from_candidates(
+        candidates: impl IntoIterator<Item = Candidate>,
+        maximise: bool,
+        window: usize,
+    ) -> ProgressSeries {
         let mut s = ProgressSeries {
             maximise,
             ..ProgressSeries::default()
         };
         let mut evaluated = 0usize;
-        let mut best: Option<f64> = None;
-        for row in sorted {
-            let counts = matches!(row.status(), "trained" | "failed");
+        let mut best: Option<(u32, f64)> = None;
+        for Candidate {
+            evaluated: counts,
+            value,
+            rung,
+        } in candidates
+        {
             if counts {
                 evaluated += 1;
             }
-            let Some(value) = row.main.filter(|_| row.is_trained()) else {
+            let Some(value) = value else {
                 continue;
             };
-            best = Some(match best {
-                Some(b) if (maximise && b >= value) || (!maximise && b <= value) => b,
-                _ => value,
-            });
+            let better = |(best_rung, b): (u32, f64)| {
+                rung > best_rung
+                    || (rung == best_rung && ((maximise && value > b) || (!maximise && value < b)))
+            };
+            let now = match best {
+                Some(b) if !better(b) => b,
+                _ => (rung, value),
+            };
+            best = Some(now);
             s.evaluations.push(evaluated as f64);
             s.values.push(value);
-            s.best.push(best.unwrap_or(value));
+            s.rungs.push(rung);
+            s.best.push(now.1);
             let from = s.values.len().saturating_sub(window.max(1));
             s.median.push(median(&s.values[from..]).unwrap_or(value));
         }
         s
+    }
+
+    /// The highest rung among the points (0 without a ladder).
+    pub fn top_rung(&self) -> u32 {
+        self.rungs.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The points `[evaluation, value]` of each rung present, lowest rung first.
+    pub fn points_by_rung(&self) -> Vec<(u32, Vec<[f64; 2]>)> {
+        let mut by_rung: Vec<(u32, Vec<[f64; 2]>)> = Vec::new();
+        for ((&x, &y), &rung) in self.evaluations.iter().zip(&self.values).zip(&self.rungs) {
+            match by_rung.iter_mut().find(|(r, _)| *r == rung) {
+                Some((_, points)) => points.push([x, y]),
+                None => by_rung.push((rung, vec![[x, y]])),
+            }
+        }
+        by_rung.sort_by_key(|(r, _)| *r);
+        by_rung
     }
 
     /// The range of values the plot's axis shows: from the 10th percentile of the candidates
@@ -91,6 +136,25 @@ impl ProgressSeries {
         Some((lo - pad, hi + pad))
     }
 }
+
+/// What the series needs of one candidate.
+struct Candidate {
+    /// It was trained or failed (it counts as an evaluation).
+    evaluated: bool,
+    /// Its main objective, when trained.
+    value: Option<f64>,
+    /// The rung the value comes from.
+    rung: u32,
+}
+
+/// The colour of a rung's points: grey for rung 0 (every candidate), then blue, purple, red
+/// for candidates promoted once, twice, three times.
+const RUNG_COLOURS: [Color32; 4] = [
+    Color32::from_gray(150),
+    Color32::from_rgb(31, 119, 180),
+    Color32::from_rgb(148, 103, 189),
+    Color32::from_rgb(214, 39, 40),
+];
 
 /// The window of the moving median for a space: its population size.
 pub fn window_of(space: &SearchSpace) -> usize {
@@ -164,20 +228,34 @@ impl Progress {
                 if let (Some((lo, hi)), true) = (band, follow) {
                     plot.set_plot_bounds_y(lo..=hi);
                 }
-                plot.points(
-                    Points::new("candidates", pairs(&s.values))
-                        .color(Color32::from_gray(150))
-                        .radius(1.5),
-                );
+                for (rung, points) in s.points_by_rung() {
+                    let name = match (rung, s.top_rung()) {
+                        (_, 0) => "candidates".to_string(),
+                        (0, _) => "rung 0".to_string(),
+                        (k, _) => format!("rung {k} (promoted)"),
+                    };
+                    plot.points(
+                        Points::new(name, points)
+                            .color(RUNG_COLOURS[rung as usize % RUNG_COLOURS.len()])
+                            .radius(if rung == 0 { 1.5 } else { 2.5 }),
+                    );
+                }
                 plot.line(
                     Line::new(format!("median of last {}", self.window), pairs(&s.median))
                         .color(Color32::from_rgb(255, 127, 14))
                         .width(1.5),
                 );
                 plot.line(
-                    Line::new("best", pairs(&s.best))
-                        .color(Color32::from_rgb(44, 160, 44))
-                        .width(2.0),
+                    Line::new(
+                        if s.top_rung() > 0 {
+                            "best (highest rung first)"
+                        } else {
+                            "best"
+                        },
+                        pairs(&s.best),
+                    )
+                    .color(Color32::from_rgb(44, 160, 44))
+                    .width(2.0),
                 );
             });
         let response = &shown.response;
@@ -199,10 +277,53 @@ mod tests {
         ProgressSeries {
             evaluations: (1..=values.len()).map(|i| i as f64).collect(),
             values: values.to_vec(),
+            rungs: vec![0; values.len()],
             best: Vec::new(),
             median: Vec::new(),
             maximise,
         }
+    }
+
+    fn trained(value: f64, rung: u32) -> Candidate {
+        Candidate {
+            evaluated: true,
+            value: Some(value),
+            rung,
+        }
+    }
+
+    #[test]
+    fn the_best_line_ranks_a_higher_rung_first_and_points_are_grouped_by_rung() {
+        let failed = Candidate {
+            evaluated: true,
+            value: None,
+            rung: 0,
+        };
+        let candidates = [
+            trained(0.80, 0),
+            trained(0.84, 0),
+            failed,
+            // Promoted: a larger budget, a lower value, but it now leads (selection's order).
+            trained(0.83, 1),
+            trained(0.90, 0),
+            trained(0.85, 1),
+        ];
+        let s = ProgressSeries::from_candidates(candidates, true, 20);
+        assert_eq!(s.best, vec![0.80, 0.84, 0.83, 0.83, 0.85]);
+        assert_eq!(s.evaluations, vec![1.0, 2.0, 4.0, 5.0, 6.0]);
+        assert_eq!(s.top_rung(), 1);
+        let by_rung = s.points_by_rung();
+        assert_eq!(by_rung.len(), 2);
+        assert_eq!(by_rung[0].0, 0);
+        assert_eq!(by_rung[0].1, vec![[1.0, 0.80], [2.0, 0.84], [5.0, 0.90]]);
+        assert_eq!(by_rung[1], (1, vec![[4.0, 0.83], [6.0, 0.85]]));
+        // Smaller is better: the same rule with the order reversed.
+        let s = ProgressSeries::from_candidates(
+            [trained(0.5, 0), trained(0.4, 0), trained(0.6, 1)],
+            false,
+            20,
+        );
+        assert_eq!(s.best, vec![0.5, 0.4, 0.6]);
     }
 
     #[test]
