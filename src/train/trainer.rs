@@ -313,6 +313,20 @@ impl Trainer {
         prepared.evaluation(scores)
     }
 
+    /// Trains and scores one seed of `activation` on the calling thread, with its times: one
+    /// job of [`evaluate_jobs`] on its own (what a remote worker runs).
+    pub(crate) fn train_one(
+        &self,
+        activation: &CompiledActivation,
+        seed: u64,
+    ) -> Result<(Score, SeedTimes), TrainError> {
+        let prepared = self.prepare(activation);
+        let started = Instant::now();
+        let (score, scoring_s) = self.train_seed(&prepared, seed, &|_| {})?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok((score, SeedTimes { seconds, scoring_s }))
+    }
+
     /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
     pub fn evaluate_on(
         &self,
