@@ -11,6 +11,10 @@
 //! [`job`].
 
 pub mod job;
+#[cfg(feature = "redis")]
+pub mod redis_queue;
+#[cfg(feature = "redis")]
+pub mod worker;
 
 use crate::activation::{Activation, CompiledActivation};
 use crate::train::{evaluate_jobs, Evaluation, SeedTimes, TrainError, Trainer, Workers};
