@@ -283,6 +283,16 @@ fn three_workers_give_the_local_journal_and_the_password_never_shows() {
             );
         }
     }
+    // The run keeps the queue's status after each batch, which inspect and runs show.
+    let inspect = ok(&["inspect", out.to_str().unwrap()]);
+    assert!(
+        inspect.contains("workers      queue q3: 3 worker(s), 0 queued, 0 in flight"),
+        "{inspect}"
+    );
+    assert!(
+        inspect.contains("w1-0") && inspect.contains("s/job"),
+        "{inspect}"
+    );
     // The queue holds no jobs and no results once the search is done.
     let mut con = redis.client();
     let keys = Keys::new("q3").unwrap();
@@ -331,6 +341,17 @@ fn a_killed_workers_job_is_reclaimed_and_finished_elsewhere() {
     coordinator.success(300);
     assert!(second.log().contains("trained in"), "{}", second.log());
     assert_eq!(journal(&out), local_journal(&space, tmp.path()));
+    let runs = common::runs_json(tmp.path());
+    let remote = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dir"].as_str().unwrap().ends_with("remote"))
+        .unwrap();
+    assert!(
+        remote["dispatch"]["reclaimed"].as_u64().unwrap() >= 1,
+        "{remote}"
+    );
 }
 
 #[test]

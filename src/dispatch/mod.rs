@@ -13,8 +13,11 @@
 pub mod job;
 #[cfg(feature = "redis")]
 pub mod redis_queue;
+pub mod status;
 #[cfg(feature = "redis")]
 pub mod worker;
+
+pub use status::{QueueStatus, WorkerReport};
 
 use crate::activation::{Activation, CompiledActivation};
 use crate::train::{evaluate_jobs, Evaluation, SeedTimes, TrainError, Trainer, Workers};
@@ -57,6 +60,12 @@ pub trait Dispatcher: Send {
 
     /// How many training threads the last batch ran on (for throughput reports).
     fn threads(&self) -> usize;
+
+    /// The state of the queue the jobs go through, for the run's status (none for the local
+    /// pool, or when it cannot be read now).
+    fn status(&mut self) -> Option<QueueStatus> {
+        None
+    }
 
     /// A short description for messages (`local, 4 threads`, `redis 127.0.0.1:6379/0 queue q`),
     /// without credentials.

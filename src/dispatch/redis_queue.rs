@@ -19,11 +19,11 @@
 //! The URL may hold a password; it is shown only through [`redact`] and never written to a run.
 
 use super::job::{Job, JobResult};
+use super::status::{QueueStatus, WorkerReport};
 use super::{CandidateJob, DispatchError, Dispatcher};
 use crate::train::{forward_cost_ns, Evaluation, Score, SeedTimes, Summary, Trainer};
 use redis::streams::{StreamId, StreamReadReply};
 use redis::{Client, Connection, RedisError, RedisResult, Script};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,6 +37,8 @@ pub const MAX_DELIVERIES: usize = 3;
 const READ_BLOCK: Duration = Duration::from_millis(500);
 /// How often a waiting coordinator checks that its outstanding jobs still exist.
 const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+/// After this long without a result, a waiting coordinator says so.
+const QUIET_NOTICE: Duration = Duration::from_secs(30);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -316,40 +318,6 @@ pub(crate) fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// What a worker last said about itself (`radact:<queue>:workers`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkerReport {
-    /// The consumer name (`host-pid-thread`).
-    pub worker: String,
-    /// When it reported, milliseconds since the Unix epoch.
-    pub seen_ms: u64,
-    /// Jobs it finished (results posted).
-    pub jobs: u64,
-    /// Seconds it spent training them.
-    pub training_s: f64,
-    /// The job it is on, if any.
-    pub current: Option<String>,
-}
-
-/// The state of a queue as the coordinator sees it (for `radact inspect` and `runs`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct QueueStatus {
-    /// The queue's name.
-    pub queue: String,
-    /// Jobs in the stream not yet taken by a worker.
-    pub queued: u64,
-    /// Jobs taken and not yet finished (leased).
-    pub in_flight: u64,
-    /// Jobs reclaimed from a worker whose lease expired, since the queue was created.
-    pub reclaimed: u64,
-    /// Jobs failed as poison (delivered more than [`MAX_DELIVERIES`] times).
-    pub poisoned: u64,
-    /// Workers that reported in the last minute, with their counts.
-    pub workers: Vec<WorkerReport>,
-    /// When this status was read, milliseconds since the Unix epoch.
-    pub at_ms: u64,
-}
-
 /// Reads the queue's status.
 pub fn queue_status(queue: &mut Queue, name: &str) -> Result<QueueStatus, DispatchError> {
     let keys = queue.keys().clone();
@@ -596,8 +564,24 @@ impl Dispatcher for RedisDispatcher {
         self.queue.take_reconnected();
         self.reconcile(&mut outstanding, &mut results, &order)?;
         let mut checked = Instant::now();
+        let mut progress = Instant::now();
         while !outstanding.is_empty() {
-            self.read_results(Some(READ_BLOCK), &mut outstanding, &mut results)?;
+            if self.read_results(Some(READ_BLOCK), &mut outstanding, &mut results)? > 0 {
+                progress = Instant::now();
+            } else if progress.elapsed() >= QUIET_NOTICE {
+                progress = Instant::now();
+                let workers = self.status().map_or(0, |s| s.workers.len());
+                self.queue.notify(&format!(
+                    "waiting for {} job(s) on {} queue {}: no result for {} s, {workers} \
+                     worker(s) reported in the last minute (start some with `radact worker \
+                     --redis URL --queue {}`)",
+                    outstanding.len(),
+                    self.queue.shown(),
+                    self.name,
+                    QUIET_NOTICE.as_secs(),
+                    self.name
+                ));
+            }
             if self.queue.take_reconnected() || checked.elapsed() >= RECONCILE_EVERY {
                 self.reconcile(&mut outstanding, &mut results, &order)?;
                 checked = Instant::now();
@@ -635,6 +619,17 @@ impl Dispatcher for RedisDispatcher {
 
     fn threads(&self) -> usize {
         self.last_workers
+    }
+
+    fn status(&mut self) -> Option<QueueStatus> {
+        match RedisDispatcher::status(self) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.queue
+                    .notify(&format!("cannot read the queue's status: {e}"));
+                None
+            }
+        }
     }
 
     fn describe(&self) -> String {

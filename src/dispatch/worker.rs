@@ -12,8 +12,9 @@
 
 use super::job::{dataset_checksum, job_id_of, run_job, Job, JobOutcome, JobResult};
 use super::redis_queue::{
-    is_run_token, now_ms, Notify, Queue, WorkerReport, FINISH, GROUP, HEARTBEAT, MAX_DELIVERIES,
+    is_run_token, now_ms, Notify, Queue, FINISH, GROUP, HEARTBEAT, MAX_DELIVERIES,
 };
+use super::status::WorkerReport;
 use super::DispatchError;
 use crate::train::{Trainer, Workers};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingCountReply, StreamReadReply};

@@ -24,7 +24,7 @@ use super::space::FieldError;
 use super::space::SearchSpace;
 use super::throughput::Throughput;
 use crate::activation::{Activation, CompiledActivation};
-use crate::dispatch::{CandidateJob, DispatchError, Dispatcher, Local};
+use crate::dispatch::{CandidateJob, DispatchError, Dispatcher, Local, QueueStatus};
 use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::print::print_node;
 use crate::expr::{simplify, Fingerprint};
@@ -47,6 +47,12 @@ pub trait Recorder {
     fn record(&mut self, record: &Record) -> std::io::Result<()>;
     /// Saves the engine state and the hall of fame after a batch.
     fn checkpoint(&mut self, state: &EngineState, hall: &HallOfFame) -> std::io::Result<()>;
+    /// Saves what the dispatcher reports of its queue after a batch (remote training only; by
+    /// default not kept).
+    fn dispatch_status(&mut self, status: &QueueStatus) -> std::io::Result<()> {
+        let _ = status;
+        Ok(())
+    }
 }
 
 /// Everything needed to continue a search exactly where it stopped (with the journal).
@@ -395,6 +401,9 @@ impl Engine {
             self.state.elapsed_s = elapsed();
             let writing = Instant::now();
             recorder.checkpoint(&self.state, &self.hall_of_fame())?;
+            if let Some(status) = self.remote.as_mut().and_then(|r| r.status()) {
+                recorder.dispatch_status(&status)?;
+            }
             self.throughput.writing_s += writing.elapsed().as_secs_f64();
             on_event(Event::Checkpoint {
                 trained: self.state.trained,
