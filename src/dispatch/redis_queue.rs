@@ -127,11 +127,14 @@ pub fn run_token(name: &str, created: &str) -> String {
     )
 }
 
-/// Publishes a job: adds it to the stream and notes its entry in the run's index, atomically.
+/// Publishes jobs (ARGV: the run token, then id and job text of each): adds each to the stream
+/// and notes its entry in the run's index, atomically, in one round trip.
 pub(crate) const PUBLISH: &str = r"
-local e = redis.call('XADD', KEYS[1], '*', 'run', ARGV[1], 'job', ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[3], e)
-return e";
+for i = 2, #ARGV, 2 do
+  local e = redis.call('XADD', KEYS[1], '*', 'run', ARGV[1], 'job', ARGV[i + 1])
+  redis.call('HSET', KEYS[2], ARGV[i], e)
+end
+return (#ARGV - 1) / 2";
 
 /// Extends a lease (`XCLAIM ... JUSTID` resets the idle time) if the caller still holds it.
 pub(crate) const HEARTBEAT: &str = r"
@@ -140,9 +143,11 @@ if #p == 0 then return 0 end
 redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
 return 1";
 
-/// Posts a result, acknowledges and deletes the job entry, if the caller still holds its lease
-/// (or, with ARGV[5] = 1, whoever holds it: a poison verdict).
+/// Saves the worker's report (KEYS[3], field ARGV[3]: ARGV[6]), then posts a result,
+/// acknowledges and deletes the job entry, if the caller still holds its lease (or, with
+/// ARGV[5] = 1, whoever holds it: a poison verdict).
 pub(crate) const FINISH: &str = r"
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[6])
 if ARGV[5] ~= '1' then
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3])
   if #p == 0 then return 0 end
@@ -508,23 +513,21 @@ impl RedisDispatcher {
         // A worker deletes an entry in the same step that posts its result: a result for an
         // entry found missing above is in the stream now.
         while self.read_results(None, outstanding, results)? > 0 {}
+        let mut args: Vec<String> = vec![self.run.clone()];
         for id in lost {
-            let Some(job) = outstanding.get(&id) else {
-                continue;
-            };
-            let text = job.to_json();
-            let run = self.run.clone();
-            let script = &self.publish;
-            self.queue.run(|con| {
-                script
-                    .key(&jobs_key)
-                    .key(&index)
-                    .arg(&run)
-                    .arg(&text)
-                    .arg(&id)
-                    .invoke::<String>(con)
-            })?;
+            if let Some(job) = outstanding.get(&id) {
+                args.push(id);
+                args.push(job.to_json());
+            }
         }
+        let script = &self.publish;
+        self.queue.run(|con| {
+            script
+                .key(&jobs_key)
+                .key(&index)
+                .arg(&args)
+                .invoke::<u64>(con)
+        })?;
         Ok(())
     }
 }

@@ -13,11 +13,12 @@ pub struct WorkerReport {
     pub worker: String,
     /// When it reported, milliseconds since the Unix epoch.
     pub seen_ms: u64,
-    /// Jobs it finished (results posted).
+    /// Jobs it finished (trained or failed).
     pub jobs: u64,
     /// Seconds it spent training them.
     pub training_s: f64,
-    /// The job it is on, if any.
+    /// The job it is on, if any (reported by the heartbeats of a job longer than a third of
+    /// the lease).
     pub current: Option<String>,
 }
 

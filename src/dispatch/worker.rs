@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 
 /// How long a worker waits for a new job in one blocking read.
 const READ_BLOCK_MS: u64 = 1000;
+/// Longest time between two looks for expired leases while new jobs keep coming.
+const RECLAIM_EVERY: Duration = Duration::from_secs(1);
 /// Trainers (loaded tasks) a worker thread keeps.
 const MAX_TRAINERS: usize = 16;
 
@@ -131,6 +133,8 @@ struct Consumer {
     pool: Workers,
     report: WorkerReport,
     totals: WorkerTotals,
+    /// When to look for expired leases next.
+    next_reclaim: Instant,
 }
 
 /// A job taken from the stream.
@@ -154,6 +158,7 @@ impl Consumer {
             trainers: HashMap::new(),
             pool: Workers::new(1)?,
             totals: WorkerTotals::default(),
+            next_reclaim: Instant::now(),
         })
     }
 
@@ -168,7 +173,6 @@ impl Consumer {
         while !stop.load(Ordering::SeqCst) {
             if let Some(taken) = self.take()? {
                 self.handle(taken)?;
-                self.send_report()?;
             }
         }
         Ok(self.totals)
@@ -210,7 +214,16 @@ impl Consumer {
         let stats = self.queue.keys().stats();
         let name = self.name.clone();
         let lease_ms = self.lease.as_millis() as u64;
+        // Expired leases are looked for between jobs at most every RECLAIM_EVERY (and whenever
+        // the stream had nothing new), not before every job: one round trip less per job.
+        let reclaim = Instant::now() >= self.next_reclaim;
+        if reclaim {
+            self.next_reclaim = Instant::now() + RECLAIM_EVERY.min(self.lease / 2);
+        }
         let (entry, reclaimed) = self.queue.run(|con| {
+            if !reclaim {
+                return Self::read_new(con, &jobs, &name);
+            }
             let claimed = redis::cmd("XAUTOCLAIM")
                 .arg(&jobs)
                 .arg(GROUP)
@@ -235,33 +248,58 @@ impl Consumer {
                     .query::<()>(con)?;
                 return Ok((Some(entry), true));
             }
-            let read = redis::cmd("XREADGROUP")
-                .arg("GROUP")
-                .arg(GROUP)
-                .arg(&name)
-                .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(READ_BLOCK_MS)
-                .arg("STREAMS")
-                .arg(&jobs)
-                .arg(">")
-                .query::<Option<StreamReadReply>>(con);
-            match read {
-                Err(e) if e.code() == Some("NOGROUP") => {
-                    Self::create_group(con, &jobs)?;
-                    Ok((None, false))
-                }
-                Err(e) => Err(e),
-                Ok(reply) => Ok((
-                    reply.and_then(|r| r.keys.into_iter().flat_map(|k| k.ids).next()),
-                    false,
-                )),
-            }
+            Self::read_new(con, &jobs, &name)
         })?;
         let Some(entry) = entry else {
+            // Nothing new: look for expired leases next time.
+            self.next_reclaim = Instant::now();
             return Ok(None);
         };
+        if !reclaimed {
+            // A first delivery (XREADGROUP `>`).
+            return Ok(Some(Taken {
+                deliveries: 1,
+                entry,
+            }));
+        }
+        self.taken_reclaimed(entry)
+    }
+
+    /// A new entry for this consumer, waiting up to a second; none when the group is missing
+    /// (then created).
+    fn read_new(
+        con: &mut Connection,
+        jobs: &str,
+        name: &str,
+    ) -> RedisResult<(Option<StreamId>, bool)> {
+        let read = redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg(name)
+            .arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(READ_BLOCK_MS)
+            .arg("STREAMS")
+            .arg(jobs)
+            .arg(">")
+            .query::<Option<StreamReadReply>>(con);
+        match read {
+            Err(e) if e.code() == Some("NOGROUP") => {
+                Self::create_group(con, jobs)?;
+                Ok((None, false))
+            }
+            Err(e) => Err(e),
+            Ok(reply) => Ok((
+                reply.and_then(|r| r.keys.into_iter().flat_map(|k| k.ids).next()),
+                false,
+            )),
+        }
+    }
+
+    /// A reclaimed entry with its delivery count (none if another worker took it meanwhile).
+    fn taken_reclaimed(&mut self, entry: StreamId) -> Result<Option<Taken>, DispatchError> {
+        let (jobs, name) = (self.queue.keys().jobs(), self.name.clone());
         let id = entry.id.clone();
         let pending: StreamPendingCountReply = self.queue.run(|con| {
             let reply = redis::cmd("XPENDING")
@@ -282,12 +320,10 @@ impl Consumer {
             // Taken by another worker in between: not ours.
             return Ok(None);
         };
-        if reclaimed {
-            self.queue.notify(&format!(
-                "worker {}: reclaimed job entry {id} (delivery {})",
-                self.name, p.times_delivered
-            ));
-        }
+        self.queue.notify(&format!(
+            "worker {}: reclaimed job entry {id} (delivery {})",
+            self.name, p.times_delivered
+        ));
         Ok(Some(Taken {
             deliveries: p.times_delivered,
             entry,
@@ -353,8 +389,6 @@ impl Consumer {
                 };
             }
         };
-        self.report.current = Some(job.id.clone());
-        self.send_report()?;
         self.queue.notify(&format!(
             "worker {}: job {} (seed {}) started",
             self.name,
@@ -364,7 +398,6 @@ impl Consumer {
         let started = Instant::now();
         let outcome = self.train(&entry_id, &job, &activation)?;
         let seconds = started.elapsed().as_secs_f64();
-        self.report.current = None;
         self.report.training_s += seconds;
         self.queue.notify(&format!(
             "worker {}: job {} (seed {}) {} in {seconds:.2} s",
@@ -420,6 +453,9 @@ impl Consumer {
         let interval = self.lease / 3;
         let (jobs, name) = (self.queue.keys().jobs(), self.name.clone());
         let entry = entry_id.to_string();
+        let workers = self.queue.keys().workers();
+        let mut report = self.report.clone();
+        report.current = Some(job.id.clone());
         let (done, wait) = channel::<()>();
         let pool = &self.pool;
         let outcome = std::thread::scope(|s| {
@@ -427,13 +463,20 @@ impl Consumer {
                 let script = Script::new(HEARTBEAT);
                 while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(interval) {
                     // A failed beat (Redis away) is retried at the next one; the job goes on.
+                    report.seen_ms = now_ms();
+                    let text = serde_json::to_string(&report).expect("a report serialises");
                     let _ = beat.try_once(|con| {
                         script
                             .key(&jobs)
                             .arg(GROUP)
                             .arg(&entry)
                             .arg(&name)
-                            .invoke::<i64>(con)
+                            .invoke::<i64>(con)?;
+                        redis::cmd("HSET")
+                            .arg(&workers)
+                            .arg(&name)
+                            .arg(&text)
+                            .query::<()>(con)
                     });
                 }
             });
@@ -477,16 +520,23 @@ impl Consumer {
             });
         };
         let text = result.to_json();
+        self.report.jobs += 1;
+        self.report.current = None;
+        self.report.seen_ms = now_ms();
+        let report = serde_json::to_string(&self.report).expect("a report serialises");
+        let workers = self.queue.keys().workers();
         let script = &self.finish;
         let posted: i64 = self.queue.run(|con| {
             let posted = script
                 .key(&jobs)
                 .key(results)
+                .key(&workers)
                 .arg(GROUP)
                 .arg(entry_id)
                 .arg(&name)
                 .arg(&text)
                 .arg(if force { "1" } else { "0" })
+                .arg(&report)
                 .invoke(con);
             match posted {
                 // The group went away with a restarted Redis's data, and the lease with it: the
@@ -497,7 +547,6 @@ impl Consumer {
         })?;
         if posted == 1 {
             self.totals.jobs += 1;
-            self.report.jobs += 1;
         } else {
             self.totals.lost_leases += 1;
             self.queue.notify(&format!(
