@@ -22,6 +22,8 @@ struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     password: Option<String>,
+    /// Serves TLS only (`rediss://`), with a certificate for 127.0.0.1 in `dir`.
+    tls: bool,
     child: Option<Child>,
 }
 
@@ -36,15 +38,95 @@ impl RedisServer {
             port,
             dir: tempfile::tempdir().unwrap(),
             password: password.map(str::to_string),
+            tls: false,
             child: None,
         };
         server.spawn();
         server
     }
 
+    /// A server that speaks TLS only, with a certificate for 127.0.0.1 signed by a CA of the
+    /// test's own (`ca.pem` in its dir, made with openssl).
+    #[cfg(feature = "redis-tls")]
+    fn start_tls() -> RedisServer {
+        let mut server = RedisServer::start(None);
+        server.kill();
+        let dir = server.dir.path();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=radact-test-ca",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
+        ]);
+        server.tls = true;
+        server.spawn();
+        server
+    }
+
     fn spawn(&mut self) {
         let mut cmd = Command::new("redis-server");
-        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+        if self.tls {
+            let file = |name: &str| self.dir.path().join(name).to_str().unwrap().to_string();
+            cmd.args(["--port", "0", "--tls-port", &self.port.to_string()])
+                .args(["--tls-cert-file", &file("server.pem")])
+                .args(["--tls-key-file", &file("server.key")])
+                .args(["--tls-ca-cert-file", &file("ca.pem")])
+                .args(["--tls-auth-clients", "no"]);
+        } else {
+            cmd.args(["--port", &self.port.to_string()]);
+        }
+        cmd.args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(self.dir.path())
@@ -74,9 +156,10 @@ impl RedisServer {
     }
 
     fn url(&self) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
         match &self.password {
-            Some(p) => format!("redis://:{p}@127.0.0.1:{}/0", self.port),
-            None => format!("redis://127.0.0.1:{}/0", self.port),
+            Some(p) => format!("{scheme}://:{p}@127.0.0.1:{}/0", self.port),
+            None => format!("{scheme}://127.0.0.1:{}/0", self.port),
         }
     }
 
@@ -103,8 +186,13 @@ struct Proc {
 
 impl Proc {
     fn spawn(args: &[&str], log: PathBuf) -> Proc {
+        Proc::spawn_with(args, log, &[])
+    }
+
+    fn spawn_with(args: &[&str], log: PathBuf, env: &[(&str, &Path)]) -> Proc {
         let child = Command::new(env!("CARGO_BIN_EXE_radact"))
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v.as_os_str())))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -579,4 +667,55 @@ fn poison_and_malformed_jobs_are_failed_with_a_reason_never_run() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(!w.log().contains("trained in"), "{}", w.log());
+}
+
+#[cfg(feature = "redis-tls")]
+#[test]
+fn a_search_over_tls_gives_the_local_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start_tls();
+    let url = redis.url();
+    assert!(url.starts_with("rediss://"));
+    // The test's CA is trusted through SSL_CERT_FILE, as a private CA would be.
+    let ca = redis.dir.path().join("ca.pem");
+    let env = [("SSL_CERT_FILE", ca.as_path())];
+    let _worker = Proc::spawn_with(
+        &[
+            "worker",
+            "--redis",
+            &url,
+            "--queue",
+            "qt",
+            "--threads",
+            "1",
+            "--name",
+            "tls",
+        ],
+        tmp.path().join("worker.log"),
+        &env,
+    );
+    let out = tmp.path().join("remote");
+    let coordinator = Proc::spawn_with(
+        &search_args(
+            TINY,
+            out.to_str().unwrap(),
+            &["--dispatch", &url, "--queue", "qt"],
+        ),
+        tmp.path().join("coordinator.log"),
+        &env,
+    );
+    coordinator.success(300);
+    assert_eq!(journal(&out), local_journal(TINY, tmp.path()));
+    // Without the CA the certificate is refused, with a clear error.
+    let refused = Command::new(env!("CARGO_BIN_EXE_radact"))
+        .args(["worker", "--redis", &url, "--queue", "qt"])
+        .env("SSL_CERT_FILE", tmp.path().join("no-such-ca.pem"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("cannot reach Redis at rediss://127.0.0.1"),
+        "{stderr}"
+    );
 }

@@ -186,6 +186,12 @@ impl Queue {
     pub fn open(url: &str, name: &str, notify: Notify) -> Result<Queue, DispatchError> {
         let keys = Keys::new(name)?;
         let shown = redact(url);
+        #[cfg(feature = "redis-tls")]
+        {
+            // `rediss://`: rustls needs a crypto provider for the process (an error only means
+            // one is installed already).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let client = Client::open(url).map_err(|e| {
             DispatchError::Queue(format!(
                 "cannot use the Redis URL {shown}: {}",
