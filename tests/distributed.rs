@@ -5,7 +5,7 @@
 
 use radact::activation::Activation;
 use radact::dispatch::job::{dataset_checksum, Job, JobOutcome, JobResult};
-use radact::dispatch::redis_queue::{run_token, Keys, GROUP};
+use radact::dispatch::queue::{run_token, Keys, GROUP};
 use radact::train::{Budget, Task, Trainer};
 use serde_json::Value;
 use std::net::{TcpListener, TcpStream};

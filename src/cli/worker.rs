@@ -4,7 +4,7 @@
 use super::{input_error, CliError};
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
-use radact::dispatch::redis_queue::Notify;
+use radact::dispatch::queue::Notify;
 use radact::dispatch::worker::{default_worker_name, run_worker, WorkerConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

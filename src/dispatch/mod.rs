@@ -2,17 +2,19 @@
 //! and returns their evaluations in job order.
 //!
 //! [`Local`] trains on this process's [`Workers`] (the engine's default path). With the `redis`
-//! feature, `RedisDispatcher` (in `redis_queue`) hands every (candidate, seed) pair to
-//! `radact worker` processes on any machine through a Redis stream and collects their
-//! results. Either way the caller (the search engine, the coordinator) stays the only writer
-//! of the run directory; a dispatcher decides where to train, never what.
+//! feature, `coordinator::RedisDispatcher` hands every (candidate, seed) pair to
+//! `radact worker` processes (`worker`) on any machine through a Redis stream (`queue`) and
+//! collects their results. Either way the caller (the search engine, the coordinator) stays
+//! the only writer of the run directory; a dispatcher decides where to train, never what.
 //!
 //! The wire form of a remote job and its result, and the checks applied to them, are in
 //! [`job`].
 
+#[cfg(feature = "redis")]
+pub mod coordinator;
 pub mod job;
 #[cfg(feature = "redis")]
-pub mod redis_queue;
+pub mod queue;
 pub mod status;
 #[cfg(feature = "redis")]
 pub mod worker;

@@ -11,9 +11,7 @@
 //! task's dataset once.
 
 use super::job::{dataset_checksum, job_id_of, run_job, Job, JobOutcome, JobResult};
-use super::redis_queue::{
-    is_run_token, now_ms, Notify, Queue, FINISH, GROUP, HEARTBEAT, MAX_DELIVERIES,
-};
+use super::queue::{is_run_token, now_ms, Notify, Queue, FINISH, GROUP, HEARTBEAT, MAX_DELIVERIES};
 use super::status::WorkerReport;
 use super::DispatchError;
 use crate::train::{Trainer, Workers};
