@@ -719,3 +719,35 @@ fn a_search_over_tls_gives_the_local_journal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_worker_and_dispatch_flags_are_refused_with_a_reason() {
+    let refused = |args: &[&str], expect: &str| {
+        let out = common::radact(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    };
+    let url = "redis://:pw@127.0.0.1:1/0";
+    refused(&["worker", "--redis", url, "--lease", "0"], "--lease 0");
+    refused(
+        &["worker", "--redis", url, "--queue", "a:b"],
+        "queue name `a:b`",
+    );
+    refused(
+        &["worker", "--redis", url],
+        "cannot reach Redis at redis://***@127.0.0.1:1/0",
+    );
+    refused(
+        &["worker", "--redis", "http://x"],
+        "cannot use the Redis URL",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    refused(
+        &search_args(TINY, out.to_str().unwrap(), &["--dispatch", url]),
+        "cannot reach Redis",
+    );
+    // The run is not created when the queue cannot be reached.
+    assert!(!out.exists());
+}
