@@ -307,7 +307,7 @@ fn slow_space(dir: &Path) -> String {
     let text = std::fs::read_to_string(TINY)
         .unwrap()
         .replace("hidden: [16]", "hidden: [64]")
-        .replace("budget: epochs(2)", "budget: epochs(40)")
+        .replace("budget: epochs(2)", "budget: epochs(80)")
         .replace("evaluations: 14", "evaluations: 6")
         .replace("final_check: (top: 2,", "final_check: (top: 0,");
     let path = dir.join("slow-space.ron");
