@@ -75,11 +75,13 @@
 //! ## Modules
 //!
 //! [`expr`] graphs and primitives, [`grad`] backward rules, [`activation`] the pair,
-//! [`train`] datasets and training, [`search`] spaces and the search engine, [`run`] run
-//! directories, [`export`] records and code generation. `ARCHITECTURE.md` in the repository
+//! [`train`] datasets and training, [`dispatch`] where candidates train (this process's
+//! threads, or `radact worker`s on other machines through Redis Streams), [`search`] spaces and
+//! the search engine, [`run`] run directories, [`export`] records and code generation. `ARCHITECTURE.md` in the repository
 //! maps them and says where to add a primitive, a backward rule, a task or an export format.
 
 pub mod activation;
+pub mod dispatch;
 pub mod expr;
 pub mod grad;
 

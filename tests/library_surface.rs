@@ -56,12 +56,17 @@ fn the_library_without_the_cli_feature_has_no_front_end_crates() {
             "radact's library builds {front_end}"
         );
     }
+    // The Redis dispatcher comes with the command-line tool (or the `redis` feature) only.
+    assert!(
+        !names.iter().any(|n| n == "redis"),
+        "radact's library builds redis"
+    );
 }
 
 #[test]
 fn the_command_line_tool_has_them() {
     let names = dependency_names("radact", &[]);
-    for front_end in ["clap", "indicatif", "ctrlc"] {
+    for front_end in ["clap", "indicatif", "ctrlc", "redis"] {
         assert!(
             names.iter().any(|n| n == front_end),
             "the CLI lacks {front_end}"

@@ -330,6 +330,7 @@ mod tests {
             state: RunState::Stopped,
             writer,
             best: None,
+            dispatch: None,
         }
     }
 

@@ -6,7 +6,8 @@
 //! modification time changes, and which process holds the run's write lock.
 
 use crate::row::Row;
-use radact::run::{Holder, RunConfig, RunView, CHECKPOINT, FINAL_CHECK};
+use radact::dispatch::QueueStatus;
+use radact::run::{Holder, RunConfig, RunView, CHECKPOINT, DISPATCH, FINAL_CHECK};
 use radact::search::event::StopReason;
 use radact::search::final_check::FinalReport;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ pub enum FollowUpdate {
     Writer(Option<Holder>),
     /// The final check was written.
     FinalCheck(Box<FinalReport>),
+    /// The work queue's state was written (a search trained by remote workers).
+    Dispatch(Box<QueueStatus>),
     /// The run could not be read; following stopped.
     Failed(String),
 }
@@ -122,7 +125,8 @@ fn follow(
     }
     let mut journal = run.journal();
     let (checkpoint_path, final_path) = (dir.join(CHECKPOINT), dir.join(FINAL_CHECK));
-    let (mut checkpoint_seen, mut final_seen) = (None, None);
+    let dispatch_path = dir.join(DISPATCH);
+    let (mut checkpoint_seen, mut final_seen, mut dispatch_seen) = (None, None, None);
     let mut writer_seen: Option<Option<Holder>> = None;
     while !stop.load(Ordering::SeqCst) {
         let writer = run.writer();
@@ -162,6 +166,15 @@ fn follow(
             final_seen = stamp;
             if let Some(report) = run.final_report().map_err(|e| e.to_string())? {
                 if !send(FollowUpdate::FinalCheck(Box::new(report))) {
+                    return Ok(());
+                }
+            }
+        }
+        let stamp = modified(&dispatch_path);
+        if stamp.is_some() && stamp != dispatch_seen {
+            dispatch_seen = stamp;
+            if let Some(status) = run.dispatch_status().map_err(|e| e.to_string())? {
+                if !send(FollowUpdate::Dispatch(Box::new(status))) {
                     return Ok(());
                 }
             }

@@ -145,6 +145,14 @@ impl RadactApp {
                     config.space.main_objective()
                 ));
             }
+            if let Some(status) = &run.dispatch {
+                // A search trained by `radact worker`s: its queue after the last batch.
+                ui.collapsing(format!("Workers: {}", status.summary()), |ui| {
+                    ui.add(egui::Label::new(
+                        egui::RichText::new(status.worker_lines().join("\n")).monospace(),
+                    ));
+                });
+            }
             if let Some(report) = &run.final_report {
                 // One verdict line per checked candidate, always visible; the full table below.
                 for verdict in report.verdicts() {

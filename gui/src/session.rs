@@ -28,6 +28,7 @@
 use crate::follower::FollowUpdate;
 use crate::row::Row;
 use crate::worker::{Launch, WorkerUpdate};
+use radact::dispatch::QueueStatus;
 use radact::run::{Holder, RunConfig};
 use radact::search::event::{Event, StopReason};
 use radact::search::final_check::FinalReport;
@@ -119,6 +120,8 @@ pub struct OpenRun {
     pub finished: Option<StopReason>,
     /// Its final check, once done.
     pub final_report: Option<FinalReport>,
+    /// The work queue after the last batch, for a search trained by remote workers.
+    pub dispatch: Option<QueueStatus>,
     /// Following: the process writing the run, if another one holds its lock.
     pub writer: Option<Holder>,
     /// What ended the last search of this app on it.
@@ -134,6 +137,7 @@ impl OpenRun {
             proposed: 0,
             finished: None,
             final_report: None,
+            dispatch: None,
             writer: None,
             outcome: None,
         }
@@ -500,6 +504,7 @@ impl Session {
                 run.finished = finished;
             }
             FollowUpdate::FinalCheck(report) => run.final_report = Some(*report),
+            FollowUpdate::Dispatch(status) => run.dispatch = Some(*status),
             FollowUpdate::Failed(message) => {
                 self.state = State::Idle;
                 self.error(message);

@@ -138,6 +138,19 @@ fn inspect_run(run: &RunView) -> Result<(), CliError> {
             counts.join(", ")
         );
     }
+    if let Some(d) = run.dispatch_status().map_err(fail)? {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_millis() as u64);
+        let age = now.saturating_sub(d.at_ms) / 1000;
+        println!(
+            "  workers      {} (after the last batch, {age} s ago)",
+            d.summary()
+        );
+        for line in d.worker_lines() {
+            println!("               {line}");
+        }
+    }
     if let Some(hall) = run.hall_of_fame().map_err(fail)? {
         print!("{}", hall.table());
     }

@@ -12,6 +12,7 @@ pub mod primitives;
 pub mod runs;
 pub mod search;
 pub mod train;
+pub mod worker;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Show a run, an exported activation or a search space file.
     Inspect(inspect::InspectArgs),
+    /// Train candidates for searches run with --dispatch redis://... on other machines: take
+    /// jobs from the Redis queue, train them, post the results.
+    Worker(worker::WorkerArgs),
     /// Export the best candidates of a run as RON, Rust, PyTorch, NumPy or JAX code.
     Export(export::ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
@@ -96,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),
+        Command::Worker(args) => worker::run(args),
         Command::Completions(args) => help::completions(args, &mut Cli::command()),
         Command::Man => help::man(Cli::command()),
     };

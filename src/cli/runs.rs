@@ -56,6 +56,10 @@ pub fn run(args: RunsArgs) -> Result<(), CliError> {
             state,
             best
         );
+        // A search trained by remote workers: its queue as of the last batch.
+        if let (Some(_), Some(d)) = (&r.writer, &r.dispatch) {
+            println!("{:<32} {}", "", d.summary());
+        }
     }
     Ok(())
 }

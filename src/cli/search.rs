@@ -5,6 +5,9 @@ use super::{input_error, CliError};
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
 use indicatif::{ProgressBar, ProgressStyle};
+use radact::dispatch::coordinator::RedisDispatcher;
+use radact::dispatch::queue::{run_token, Notify};
+use radact::dispatch::Dispatcher;
 use radact::run::{check_name, default_name, Run, RunConfig};
 use radact::search::event::{Event, StopReason};
 use radact::search::space::{TimeLimit, MAX_EVALUATIONS};
@@ -12,6 +15,7 @@ use radact::search::SearchSpace;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Arguments of `radact search`.
 #[derive(Debug, clap::Args)]
@@ -47,6 +51,21 @@ pub struct SearchArgs {
     /// Print one JSON event a line instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub dispatch: DispatchArgs,
+}
+
+/// Where candidates train: this process's threads, or `radact worker`s through Redis.
+#[derive(Debug, clap::Args)]
+pub struct DispatchArgs {
+    /// Train the candidates on `radact worker` processes through this Redis server
+    /// (redis://[:PASSWORD@]HOST:PORT/DB) instead of this process's threads, which then only
+    /// run the final check. The URL is not written into the run; give it again to resume.
+    #[arg(long, value_name = "URL")]
+    pub dispatch: Option<String>,
+    /// The queue's name (the workers' --queue).
+    #[arg(long, default_value = "radact", requires = "dispatch")]
+    pub queue: String,
 }
 
 /// Arguments of `radact resume`.
@@ -60,6 +79,8 @@ pub struct ResumeArgs {
     /// Print one JSON event a line instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub dispatch: DispatchArgs,
 }
 
 /// Most worker threads `--threads` accepts.
@@ -132,14 +153,32 @@ pub fn run(args: SearchArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| Path::new("runs").join(&name));
     let config = RunConfig::new(&name, space, args.seed, evaluations);
+    // Reach the queue before creating the run: a wrong URL or password leaves nothing behind.
+    let remote = dispatcher(&args.dispatch, &config)?;
     let run = Run::create(&dir, config, "radact search").map_err(input_error)?;
-    drive(run, threads(args.threads), args.json)
+    drive(run, threads(args.threads), args.json, remote)
+}
+
+/// The Redis dispatcher `--dispatch` asks for, connected, or none (train locally).
+fn dispatcher(
+    args: &DispatchArgs,
+    config: &RunConfig,
+) -> Result<Option<RedisDispatcher>, CliError> {
+    let Some(url) = &args.dispatch else {
+        return Ok(None);
+    };
+    let token = run_token(&config.name, &config.created);
+    let notify: Notify = Arc::new(|m: &str| eprintln!("{m}"));
+    let remote = RedisDispatcher::new(url, &args.queue, &token, notify)
+        .map_err(|e| input_error(anyhow!(e)))?;
+    Ok(Some(remote))
 }
 
 /// Runs `radact resume`.
 pub fn resume(args: ResumeArgs) -> Result<(), CliError> {
     let run = Run::open(&args.run, "radact resume").map_err(input_error)?;
-    drive(run, threads(args.threads), args.json)
+    let remote = dispatcher(&args.dispatch, run.config())?;
+    drive(run, threads(args.threads), args.json, remote)
 }
 
 fn failure(e: impl Into<anyhow::Error>) -> CliError {
@@ -147,9 +186,18 @@ fn failure(e: impl Into<anyhow::Error>) -> CliError {
 }
 
 /// Runs (or continues) the engine on an open run, then the final check.
-fn drive(mut run: Run, threads: usize, json: bool) -> Result<(), CliError> {
+fn drive(
+    mut run: Run,
+    threads: usize,
+    json: bool,
+    remote: Option<RedisDispatcher>,
+) -> Result<(), CliError> {
     let config = run.config().clone();
     let mut engine = run.engine(threads).map_err(input_error)?;
+    if let Some(remote) = remote {
+        eprintln!("training on the workers of {}", remote.describe());
+        engine.dispatch_to(Box::new(remote));
+    }
     if let Some(limit) = config.space.max_time {
         let spent = std::time::Duration::from_secs(engine.state().elapsed_s as u64);
         eprintln!(

@@ -3,6 +3,7 @@
 //! as usual.
 
 use super::{files::io_err, lock::Holder, RunError, RunView, CONFIG};
+use crate::dispatch::QueueStatus;
 use crate::search::record::Outcome;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -54,6 +55,9 @@ pub struct RunSummary {
     pub writer: Option<Holder>,
     /// Main objective and the best candidate's value, formula and backward mode.
     pub best: Option<(String, f64, String, String)>,
+    /// The work queue after the last batch, for a search trained by remote workers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<QueueStatus>,
 }
 
 impl RunSummary {
@@ -76,6 +80,7 @@ impl RunSummary {
                 state: RunState::Damaged(e.to_string()),
                 writer,
                 best: None,
+                dispatch: None,
             },
         }
     }
@@ -101,6 +106,7 @@ fn summarise(dir: &Path) -> Result<RunSummary, RunError> {
         None if records.is_empty() => RunState::New,
         _ => RunState::Stopped,
     };
+    let dispatch = run.dispatch_status()?;
     let objective = config.space.main_objective().to_string();
     Ok(RunSummary {
         name: config.name.clone(),
@@ -120,6 +126,7 @@ fn summarise(dir: &Path) -> Result<RunSummary, RunError> {
                 e.backward.to_string(),
             )
         }),
+        dispatch,
     })
 }
 

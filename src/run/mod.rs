@@ -42,6 +42,7 @@ pub use listing::{list_runs, RunState, RunSummary};
 pub use lock::{Holder, LockError, RunLock};
 pub use name::{check_name, default_name, RunNameError};
 
+use crate::dispatch::QueueStatus;
 use crate::search::engine::{Engine, EngineState, Recorder, SearchError};
 use crate::search::final_check::{final_check, Checked, FinalReport};
 use crate::search::hall_of_fame::HallOfFame;
@@ -65,6 +66,8 @@ pub const CHECKPOINT: &str = "checkpoint.ron";
 pub const HALL_OF_FAME: &str = "hall_of_fame.ron";
 /// The final check.
 pub const FINAL_CHECK: &str = "final_check.ron";
+/// The state of the work queue of a search trained by remote workers, after its last batch.
+pub const DISPATCH: &str = "dispatch.ron";
 /// The rows of a final check still running (or killed before it ended).
 pub const FINAL_CHECK_PARTIAL: &str = "final_check.partial.ron";
 
@@ -203,6 +206,11 @@ impl RunView {
     /// The final check, if it ran.
     pub fn final_report(&self) -> Result<Option<FinalReport>, RunError> {
         read_optional(&self.dir.join(FINAL_CHECK), FinalReport::check)
+    }
+
+    /// The work queue's state after the last batch, for a search trained by remote workers.
+    pub fn dispatch_status(&self) -> Result<Option<QueueStatus>, RunError> {
+        read_optional(&self.dir.join(DISPATCH), QueueStatus::check)
     }
 
     /// The process writing this run now, if any.
@@ -403,5 +411,9 @@ impl Recorder for Run {
         self.journal.sync_data()?;
         write_atomic(&self.dir.join(HALL_OF_FAME), to_ron(hall).as_bytes())?;
         write_atomic(&self.dir.join(CHECKPOINT), to_ron(state).as_bytes())
+    }
+
+    fn dispatch_status(&mut self, status: &QueueStatus) -> std::io::Result<()> {
+        write_atomic(&self.dir.join(DISPATCH), to_ron(status).as_bytes())
     }
 }

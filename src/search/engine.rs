@@ -24,11 +24,12 @@ use super::space::FieldError;
 use super::space::SearchSpace;
 use super::throughput::Throughput;
 use crate::activation::{Activation, CompiledActivation};
+use crate::dispatch::{CandidateJob, DispatchError, Dispatcher, Local, QueueStatus};
 use crate::expr::fingerprint::fingerprint_program;
 use crate::expr::print::print_node;
 use crate::expr::{simplify, Fingerprint};
 use crate::grad::derive_joint;
-use crate::train::{evaluate_jobs, Evaluation, Status, TrainError, Trainer, Workers};
+use crate::train::{Evaluation, Status, TrainError, Trainer, Workers};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,12 @@ pub trait Recorder {
     fn record(&mut self, record: &Record) -> std::io::Result<()>;
     /// Saves the engine state and the hall of fame after a batch.
     fn checkpoint(&mut self, state: &EngineState, hall: &HallOfFame) -> std::io::Result<()>;
+    /// Saves what the dispatcher reports of its queue after a batch (remote training only; by
+    /// default not kept).
+    fn dispatch_status(&mut self, status: &QueueStatus) -> std::io::Result<()> {
+        let _ = status;
+        Ok(())
+    }
 }
 
 /// Everything needed to continue a search exactly where it stopped (with the journal).
@@ -167,6 +174,19 @@ pub enum SearchError {
         /// The cause.
         message: String,
     },
+    /// The dispatcher could not hand out the batch or collect its results (the queue is
+    /// unusable).
+    #[error("{0}")]
+    Dispatch(String),
+}
+
+impl From<DispatchError> for SearchError {
+    fn from(e: DispatchError) -> Self {
+        match e {
+            DispatchError::Train(e) => SearchError::Train(e),
+            other => SearchError::Dispatch(other.to_string()),
+        }
+    }
 }
 
 /// What is known about a trained function-and-backward pair, for deduplication.
@@ -212,6 +232,8 @@ pub struct Engine {
     replay: HashMap<(u64, u32), Record>,
     stop: Arc<AtomicBool>,
     workers: Workers,
+    /// Where batches train when not on `workers` (set by [`Engine::dispatch_to`]).
+    remote: Option<Box<dyn Dispatcher>>,
     throughput: Throughput,
 }
 
@@ -258,6 +280,7 @@ impl Engine {
             replay: HashMap::new(),
             stop: Arc::new(AtomicBool::new(false)),
             workers,
+            remote: None,
             throughput: Throughput::default(),
         };
         for r in records {
@@ -293,6 +316,12 @@ impl Engine {
     /// The training threads, built once for the engine; the final check trains on them too.
     pub fn workers(&self) -> &Workers {
         &self.workers
+    }
+
+    /// Trains the batches on `dispatcher` (Redis workers, say) instead of this engine's
+    /// threads, which still run the final check. Results do not depend on where they train.
+    pub fn dispatch_to(&mut self, dispatcher: Box<dyn Dispatcher>) {
+        self.remote = Some(dispatcher);
     }
 
     fn learn(&mut self, r: &Record) {
@@ -372,6 +401,9 @@ impl Engine {
             self.state.elapsed_s = elapsed();
             let writing = Instant::now();
             recorder.checkpoint(&self.state, &self.hall_of_fame())?;
+            if let Some(status) = self.remote.as_mut().and_then(|r| r.status()) {
+                recorder.dispatch_status(&status)?;
+            }
             self.throughput.writing_s += writing.elapsed().as_secs_f64();
             on_event(Event::Checkpoint {
                 trained: self.state.trained,
@@ -529,16 +561,26 @@ impl Engine {
         }
 
         // Parallel: training, every candidate at its rung.
-        let jobs: Vec<(&Trainer, &CompiledActivation)> = to_train
+        let jobs: Vec<CandidateJob> = to_train
             .iter()
-            .map(|c| (&self.trainers[c.rung as usize], &c.compiled))
+            .map(|c| CandidateJob {
+                trainer: &self.trainers[c.rung as usize],
+                activation: &c.genome,
+                compiled: &c.compiled,
+            })
             .collect();
         self.throughput.preparing_s += phase.elapsed().as_secs_f64();
         let phase = Instant::now();
-        let results = evaluate_jobs(&self.workers, &jobs)?;
+        let (results, threads) = match &mut self.remote {
+            Some(remote) => (remote.evaluate(&jobs)?, remote.threads()),
+            None => {
+                let mut local = Local::new(&self.workers);
+                (local.evaluate(&jobs)?, local.threads())
+            }
+        };
         self.throughput.add_training(
             phase.elapsed(),
-            self.workers.threads(),
+            threads,
             results.iter().map(|(_, t)| t.seconds).sum(),
             results.iter().map(|(_, t)| t.scoring_s).sum(),
         );

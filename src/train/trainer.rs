@@ -313,6 +313,24 @@ impl Trainer {
         prepared.evaluation(scores)
     }
 
+    /// Trains and scores one seed of `activation` on the calling thread, with its times: one
+    /// job of [`evaluate_jobs`] on its own (what a remote worker runs).
+    pub(crate) fn train_one(
+        &self,
+        activation: &CompiledActivation,
+        seed: u64,
+    ) -> Result<(Score, SeedTimes), TrainError> {
+        // The forward cost is the coordinator's to measure (once per candidate, not per seed).
+        let prepared = Prepared {
+            op: self.activation_op(activation),
+            forward_ns: 0.0,
+        };
+        let started = Instant::now();
+        let (score, scoring_s) = self.train_seed(&prepared, seed, &|_| {})?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok((score, SeedTimes { seconds, scoring_s }))
+    }
+
     /// Like [`Trainer::evaluate_with_progress`], training the seeds on `workers`.
     pub fn evaluate_on(
         &self,
@@ -352,12 +370,18 @@ impl Trainer {
     /// forward cost.
     fn prepare(&self, activation: &CompiledActivation) -> Prepared {
         Prepared {
-            op: if self.task.network.normalize {
-                ActivationOp::standardized(activation).map_err(|e| e.to_string())
-            } else {
-                Ok(ActivationOp::new(activation))
-            },
+            op: self.activation_op(activation),
             forward_ns: forward_cost_ns(&activation.forward),
+        }
+    }
+
+    /// The activation operation of `activation` (standardised when the network asks for it),
+    /// or why it cannot be built.
+    fn activation_op(&self, activation: &CompiledActivation) -> Result<ActivationOp, String> {
+        if self.task.network.normalize {
+            ActivationOp::standardized(activation).map_err(|e| e.to_string())
+        } else {
+            Ok(ActivationOp::new(activation))
         }
     }
 

@@ -275,6 +275,14 @@ fn following_a_run_another_process_writes() {
     };
     s.on_follow(FollowUpdate::Writer(Some(writer)));
     assert!(s.is_live() && !s.can_resume());
+    // A search trained by remote workers reports its queue after each batch.
+    let queue = radact::dispatch::QueueStatus {
+        queue: "q".into(),
+        in_flight: 3,
+        ..Default::default()
+    };
+    s.on_follow(FollowUpdate::Dispatch(Box::new(queue.clone())));
+    assert_eq!(s.run().unwrap().dispatch.as_ref(), Some(&queue));
     assert!(s.status().contains("live: "), "{}", s.status());
     assert!(s.resume().is_empty());
     assert!(s.errors()[0].starts_with("another process is writing"));
