@@ -146,18 +146,39 @@ pub enum Objective {
     /// Estimated cost of the forward and backward programs per element, from a fixed per-primitive
     /// table (minimise; deterministic, unlike the measured time that is also recorded).
     Cost,
+    /// GAN tasks: median number of the ring's modes the generator covers (maximise).
+    Modes,
+    /// GAN tasks: median share of generated samples near a mode's centre (maximise).
+    HighQuality,
+    /// GAN tasks: median reverse KL divergence between the generated samples' mode histogram
+    /// and the uniform distribution (minimise).
+    ReverseKl,
 }
 
 impl Objective {
     /// Every objective, in the order menus and tables list them.
-    pub const ALL: [Objective; 6] = [
+    pub const ALL: [Objective; 9] = [
         Objective::ValidationAccuracy,
         Objective::ValidationLoss,
         Objective::TestAccuracy,
         Objective::Sparsity,
         Objective::Robustness,
         Objective::Cost,
+        Objective::Modes,
+        Objective::HighQuality,
+        Objective::ReverseKl,
     ];
+
+    /// Whether it is measured on a task of this kind: the accuracy, loss and robustness
+    /// objectives on classification tasks, modes, high quality and reverse KL on GAN tasks
+    /// (`gan`), sparsity and cost on both.
+    pub fn measured_on(self, gan: bool) -> bool {
+        match self {
+            Objective::Sparsity | Objective::Cost => true,
+            Objective::Modes | Objective::HighQuality | Objective::ReverseKl => gan,
+            _ => !gan,
+        }
+    }
 
     /// Whether a search may select on it: every objective but `test_accuracy`.
     pub fn searchable(self) -> bool {
@@ -166,7 +187,10 @@ impl Objective {
 
     /// Whether larger is better.
     pub fn maximise(self) -> bool {
-        !matches!(self, Objective::ValidationLoss | Objective::Cost)
+        !matches!(
+            self,
+            Objective::ValidationLoss | Objective::Cost | Objective::ReverseKl
+        )
     }
 
     /// Name as written in space files.
@@ -178,6 +202,9 @@ impl Objective {
             Objective::Sparsity => "sparsity",
             Objective::Robustness => "robustness",
             Objective::Cost => "cost",
+            Objective::Modes => "modes",
+            Objective::HighQuality => "high_quality",
+            Objective::ReverseKl => "reverse_kl",
         }
     }
 
@@ -191,6 +218,9 @@ impl Objective {
             Objective::Sparsity => "sparsity",
             Objective::Robustness => "robustness (noise 0.3)",
             Objective::Cost => "cost",
+            Objective::Modes => "modes covered",
+            Objective::HighQuality => "high-quality share",
+            Objective::ReverseKl => "reverse KL",
         }
     }
 }
@@ -577,6 +607,17 @@ impl SearchSpace {
         for (i, o) in self.objectives.iter().enumerate() {
             if self.objectives[..i].contains(o) {
                 return fail("objectives", format!("objective `{o}` is listed twice"));
+            }
+            let gan = self.task.dataset.is_gan();
+            if !o.measured_on(gan) {
+                return fail(
+                    "objectives",
+                    format!(
+                        "objective `{o}` is not measured on {} tasks (dataset `{}`)",
+                        if gan { "GAN" } else { "classification" },
+                        self.task.dataset.name()
+                    ),
+                );
             }
         }
         match self.algorithm {
