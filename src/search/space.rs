@@ -25,6 +25,7 @@ pub const SHIPPED_SPACES: &[(&str, &str)] = &[
     ),
     ("fashion", include_str!("../../search-spaces/fashion.ron")),
     ("deep", include_str!("../../search-spaces/deep.ron")),
+    ("gan-ring", include_str!("../../search-spaces/gan-ring.ron")),
 ];
 
 /// A primitive named in a space file; reading it checks the name against the catalogue.
@@ -458,7 +459,8 @@ impl SearchSpace {
         SearchSpace::from_ron(&text, &path.display().to_string())
     }
 
-    /// A shipped space by name (`default`, `radical`, `swish-space`, `fashion`).
+    /// A shipped space by name (`default`, `radical`, `swish-space`, `fashion`, `deep`,
+    /// `gan-ring`).
     pub fn shipped(name: &str) -> Option<SearchSpace> {
         SHIPPED_SPACES
             .iter()
@@ -821,10 +823,16 @@ mod tests {
     fn shipped_final_checks_compare_with_the_standard_baselines_on_enough_seeds() {
         for (name, _) in SHIPPED_SPACES {
             let check = SearchSpace::shipped(name).unwrap().final_check;
-            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
-            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
             assert!(check.seeds.len() >= 8, "{name}");
             assert_eq!(check.seeds_warning(), None, "{name}");
+            if *name == "gan-ring" {
+                // A GAN is compared with the discriminator activations GANs use.
+                let want = ["max(x, 0.2 * x)", "relu(x)", "tanh(x)"];
+                assert_eq!(check.baselines, want);
+                continue;
+            }
+            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
+            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
         }
         let mut few = SearchSpace::default_space().final_check;
         few.seeds.truncate(5);
@@ -832,6 +840,44 @@ mod tests {
         assert!(
             warning.contains("with 5 check seeds") && warning.contains("at least 9"),
             "{warning}"
+        );
+    }
+
+    #[test]
+    fn the_gan_space_searches_gan_scores_and_a_space_cannot_mix_task_kinds() {
+        let s = SearchSpace::shipped("gan-ring").unwrap();
+        assert!(s.task.dataset.is_gan());
+        assert_eq!(
+            s.task,
+            Task {
+                seeds: vec![0, 1, 2],
+                ..Task::gan_ring()
+            }
+        );
+        assert_eq!(s.objectives, [Objective::ReverseKl, Objective::Modes]);
+        assert_eq!(s.max_time.unwrap().to_string(), "1h");
+        let text = include_str!("../../search-spaces/gan-ring.ron");
+        let bad = |from: &str, to: &str| {
+            let edited = text.replacen(from, to, 1);
+            assert_ne!(edited, text);
+            SearchSpace::from_ron(&edited, "gan-ring.ron")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("objectives: [reverse_kl,", "objectives: [validation_loss,");
+        assert!(
+            e.contains("`validation_loss` is not measured on GAN tasks"),
+            "{e}"
+        );
+        let e = bad("budget: steps(3000)", "budget: epochs(3)");
+        assert!(e.contains("steps"), "{e}");
+        let e = DEFAULT_SPACE.replacen("objectives: [validation_loss,", "objectives: [modes,", 1);
+        let e = SearchSpace::from_ron(&e, "default.ron")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`modes` is not measured on classification tasks"),
+            "{e}"
         );
     }
 
