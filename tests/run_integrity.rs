@@ -395,6 +395,7 @@ fn a_final_check_killed_midway_keeps_its_finished_rows() {
         backward: radact::grad::BackwardMode::Exact,
         values: vec![0.125; seeds],
         median: Some(0.125),
+        also: Vec::new(),
         against: Vec::new(),
     };
     let partial = dir.join(radact::run::FINAL_CHECK_PARTIAL);

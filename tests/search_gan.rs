@@ -73,6 +73,12 @@ fn a_tiny_gan_ring_search_runs_end_to_end() {
         .collect();
     assert_eq!(baselines.len(), 3, "{baselines:?}");
     assert!(report.baselines.iter().all(|b| b.values.len() == 2));
+    // The other objective (modes) is shown next to the compared one.
+    for row in report.baselines.iter().chain(&report.candidates) {
+        let (objective, modes) = row.also[0];
+        assert_eq!(objective, radact::search::Objective::Modes);
+        assert!((0.0..=8.0).contains(&modes), "{row:?}");
+    }
     let inspect = ok(&["inspect", run.to_str().unwrap()]);
     assert!(
         inspect.contains("Hall of fame (reverse_kl, modes, modes)"),

@@ -67,6 +67,10 @@ pub struct Checked {
     /// Its median over the seeds that completed.
     #[serde(alias = "median_test_accuracy")]
     pub median: Option<f64>,
+    /// The medians of the space's other objectives that the check seeds measure (a GAN's
+    /// modes next to its reverse KL), shown, not compared; empty in reports written before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<(Objective, f64)>,
     /// Paired sign test against each baseline, in the order of [`FinalReport::baselines`].
     pub against: Vec<SignTest>,
 }
@@ -164,13 +168,21 @@ pub fn final_check(
                 ..row.clone()
             });
         }
-        let values = seed_values(metric, &trainer.evaluate_here(&act.compile())?);
+        let evaluation = trainer.evaluate_here(&act.compile())?;
+        let values = seed_values(metric, &evaluation);
+        let also = space
+            .objectives
+            .iter()
+            .filter(|&&o| o != metric)
+            .filter_map(|&o| Some((o, median(&seed_values(o, &evaluation))?)))
+            .collect();
         let row = Checked {
             id: *id,
             formula,
             backward: act.backward.clone(),
             median: median(&values),
             values,
+            also,
             against: Vec::new(),
         };
         on_row(&row);
@@ -411,12 +423,21 @@ impl FinalReport {
                 false => format!("{v:.3}"),
             })
         };
+        // The other objectives' medians, after the backward mode: `  (modes 7.000)`.
+        let also = |c: &Checked| match c.also.is_empty() {
+            true => String::new(),
+            false => {
+                let v: Vec<String> = c.also.iter().map(|(o, v)| format!("{o} {v:.3}")).collect();
+                format!("  ({})", v.join(", "))
+            }
+        };
         for b in &self.baselines {
             out.push_str(&format!(
-                "  baseline  {:>8}  {} [{}]\n",
+                "  baseline  {:>8}  {} [{}]{}\n",
                 pct(b.median),
                 b.formula,
-                b.backward
+                b.backward,
+                also(b)
             ));
         }
         for c in &self.candidates {
@@ -432,11 +453,12 @@ impl FinalReport {
                 })
                 .collect();
             out.push_str(&format!(
-                "  #{:<7} {:>8}  {} [{}]   {}\n",
+                "  #{:<7} {:>8}  {} [{}]{}   {}\n",
                 c.id.map_or(String::new(), |i| i.to_string()),
                 pct(c.median),
                 c.formula,
                 c.backward,
+                also(c),
                 tests.join("; ")
             ));
         }
@@ -467,6 +489,7 @@ mod tests {
             backward: BackwardMode::Exact,
             values: accuracy.to_vec(),
             median: median(accuracy),
+            also: Vec::new(),
             against: Vec::new(),
         }
     }
@@ -544,7 +567,8 @@ mod tests {
     #[test]
     fn a_minimised_metric_wins_by_smaller_values() {
         let seeds: Vec<u64> = (0..10).collect();
-        let relu = row(None, "relu(x)", &[0.5; 10]);
+        let mut relu = row(None, "relu(x)", &[0.5; 10]);
+        relu.also = vec![(Objective::Modes, 7.0)];
         let better = row(Some(4), "sign(x)", &[0.1; 10]);
         let r = FinalReport::new(seeds, Objective::ReverseKl, vec![relu], vec![better]);
         let t = r.candidates[0].against[0];
@@ -553,10 +577,14 @@ mod tests {
         assert!(r
             .table()
             .starts_with("Final check: reverse KL over 10 new seeds"));
+        let table = r.table();
         assert!(
-            r.table().contains("  baseline     0.500  relu(x)"),
-            "{}",
-            r.table()
+            table.contains("  baseline     0.500  relu(x) [exact]  (modes 7.000)\n"),
+            "{table}"
+        );
+        assert!(
+            table.contains("  #4          0.100  sign(x) [exact]   vs relu(x)"),
+            "{table}"
         );
     }
 
