@@ -24,12 +24,15 @@ fn summary() -> Summary {
         train_loss: Some(0.1234567890123),
         validation_accuracy: Some(acc - 0.01),
         validation_loss: Some(0.2),
-        test_accuracy: acc - 0.02,
-        test_loss: 0.25,
+        test_accuracy: Some(acc - 0.02),
+        test_loss: Some(0.25),
         sparsity: 0.5,
         distinct_values: 2.0,
         noisy_accuracy_0_1: Some(acc - 0.03),
         noisy_accuracy_0_3: Some(1.0 / 3.0),
+        modes: None,
+        high_quality: None,
+        reverse_kl: None,
     };
     let scores = [
         Score {
@@ -39,6 +42,7 @@ fn summary() -> Summary {
             wall_time_s: 0.75,
             metrics: Some(metrics(0.97)),
             constants: Vec::new(),
+            generated: Vec::new(),
         },
         Score {
             seed: 1,
@@ -49,6 +53,7 @@ fn summary() -> Summary {
             wall_time_s: 0.01,
             metrics: None,
             constants: Vec::new(),
+            generated: Vec::new(),
         },
         Score {
             seed: 2,
@@ -57,6 +62,7 @@ fn summary() -> Summary {
             wall_time_s: 0.8,
             metrics: Some(metrics(0.95)),
             constants: Vec::new(),
+            generated: Vec::new(),
         },
     ];
     Summary::of(&scores, 3.25)

@@ -393,8 +393,9 @@ fn a_final_check_killed_midway_keeps_its_finished_rows() {
         id: None,
         formula: "relu(x)".into(),
         backward: radact::grad::BackwardMode::Exact,
-        test_accuracy: vec![0.125; seeds],
-        median_test_accuracy: Some(0.125),
+        values: vec![0.125; seeds],
+        median: Some(0.125),
+        also: Vec::new(),
         against: Vec::new(),
     };
     let partial = dir.join(radact::run::FINAL_CHECK_PARTIAL);
@@ -405,14 +406,14 @@ fn a_final_check_killed_midway_keeps_its_finished_rows() {
         .expect("the check is due");
     assert_eq!(report.baselines[0].formula, "relu(x)");
     assert_eq!(
-        report.baselines[0].test_accuracy,
+        report.baselines[0].values,
         vec![0.125; seeds],
         "kept row reused"
     );
     assert!(report
         .candidates
         .iter()
-        .all(|c| c.test_accuracy.iter().all(|a| *a > 0.3)));
+        .all(|c| c.values.iter().all(|a| *a > 0.3)));
     assert!(
         !partial.exists(),
         "the partial file is removed once the report is saved"

@@ -147,3 +147,40 @@ fn bad_input_exits_with_code_2_and_a_message() {
         );
     }
 }
+
+#[test]
+fn the_gan_task_prints_its_scores_per_seed_and_their_medians() {
+    let args = [
+        "--task", "gan-ring", "--act", "tanh(x)", "--grad", "exact", "--steps", "40", "--seeds",
+        "2",
+    ];
+    let out = radact(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("gan-ring: generator 2-64-64-2 (relu), discriminator 2-64-64-1"),
+        "{text}"
+    );
+    assert!(text.contains("modes  high quality  reverse KL"), "{text}");
+    assert!(
+        text.contains("median over 2 seeds (2 completed, 0 failed)"),
+        "{text}"
+    );
+    for row in ["modes", "high quality", "reverse KL"] {
+        assert!(text.contains(&format!("\n  {row:<20} ")), "{row}: {text}");
+    }
+    let out = radact(&[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["task"]["dataset"]["name"], "gan-ring");
+    assert_eq!(v["task"]["batch_size"], 128);
+    let seeds = v["seeds"].as_array().unwrap();
+    assert_eq!(seeds.len(), 2);
+    let m = &seeds[0]["metrics"];
+    assert!(m["modes"].as_f64().is_some() && m["reverse_kl"].as_f64().is_some());
+    assert!(m.get("test_accuracy").is_none(), "{m}");
+    assert!(v["summary"]["metrics"]["high_quality"]["median"].is_number());
+    assert_eq!(seeds[0]["generated"].as_array().unwrap().len(), 256);
+    // The classifier's settings do not apply to the GAN task.
+    let out = radact(&[&args[..], &["--hidden", "8"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

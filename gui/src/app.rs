@@ -19,6 +19,7 @@ use crate::launch::LaunchSettings;
 use crate::pareto::Pareto;
 use crate::population::Population;
 use crate::progress::{window_of, Progress};
+use crate::samples::Samples;
 use crate::session::{Command, Effect, Session};
 use crate::worker::{Launch, Worker};
 use radact::run::{list_runs, RunConfig, RunSummary};
@@ -46,6 +47,8 @@ pub struct RadactApp {
     pub population: Population,
     /// The f(x) and g(x) plots.
     pub curves: Curves,
+    /// A GAN run's generated samples of the selected candidate.
+    pub samples: Samples,
     /// Best and median against evaluations.
     pub progress: Progress,
     /// The Pareto scatter.
@@ -76,6 +79,7 @@ impl RadactApp {
             launch: LaunchSettings::new(spaces_dir),
             population: Population::default(),
             curves: Curves::default(),
+            samples: Samples::default(),
             progress: Progress::default(),
             pareto: Pareto::default(),
             graph: GraphView::default(),
@@ -287,6 +291,7 @@ impl RadactApp {
     pub fn update_views(&mut self) {
         let selected = self.population.selected_rows();
         self.curves.update(&selected);
+        self.samples.update(selected.last().copied());
         self.graph.update(selected.last().copied());
         if let Some(config) = self.session.run().and_then(|r| r.config.as_ref()) {
             self.progress.update(

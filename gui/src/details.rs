@@ -81,10 +81,20 @@ pub fn ui(ui: &mut egui::Ui, row: &Row) {
             for s in &e.seeds {
                 let text = match (&s.metrics, &s.status) {
                     (Some(m), _) => {
-                        let mut text = format!(
-                            "seed {}: test accuracy {:.3}, loss {:.3}, {} steps",
-                            s.seed, m.test_accuracy, m.test_loss, s.steps
-                        );
+                        let mut text = match (m.test_accuracy, m.test_loss) {
+                            (Some(accuracy), Some(loss)) => format!(
+                                "seed {}: test accuracy {accuracy:.3}, loss {loss:.3}, {} steps",
+                                s.seed, s.steps
+                            ),
+                            _ => format!(
+                                "seed {}: {} modes, high quality {:.3}, reverse KL {:.3}, {} steps",
+                                s.seed,
+                                m.modes.unwrap_or(f64::NAN),
+                                m.high_quality.unwrap_or(f64::NAN),
+                                m.reverse_kl.unwrap_or(f64::NAN),
+                                s.steps
+                            ),
+                        };
                         if let Some(constants) = s.constants_text() {
                             text.push_str(&format!("; constants {constants}"));
                         }

@@ -34,6 +34,8 @@ pub enum DatasetChoice {
     Digits,
     /// Fashion-MNIST from a directory of IDX files.
     FashionMnist,
+    /// The GAN ring (a GAN task: its space's objectives must be GAN scores).
+    GanRing,
 }
 
 /// What the user asked for in the launch panel.
@@ -150,6 +152,7 @@ impl LaunchSettings {
                     self.dataset = DatasetChoice::FashionMnist;
                     self.fashion_dir = dir.display().to_string();
                 }
+                DatasetSpec::GanRing => self.dataset = DatasetChoice::GanRing,
             }
         }
     }
@@ -194,6 +197,7 @@ impl LaunchSettings {
             DatasetChoice::FashionMnist => DatasetSpec::FashionMnist {
                 dir: PathBuf::from(self.fashion_dir.trim()),
             },
+            DatasetChoice::GanRing => DatasetSpec::GanRing,
         };
         space
             .validate()
@@ -308,6 +312,7 @@ impl LaunchSettings {
                         DatasetChoice::FashionMnist,
                         "Fashion-MNIST",
                     );
+                    ui.radio_value(&mut self.dataset, DatasetChoice::GanRing, "GAN ring");
                 });
                 ui.end_row();
                 if self.dataset == DatasetChoice::FashionMnist {

@@ -2,9 +2,9 @@
 //!
 //! The desktop app of [radact]: launch activation-function searches and watch the
 //! population live, open runs (including one that a headless `radact search` is writing), and
-//! look at what the search finds: the candidates' shapes `f(x)` and backward multipliers `g(x)`,
-//! their expression graphs, how the population improves, and the Pareto front of two chosen
-//! objectives. Selected candidates export to RON, Rust or PyTorch.
+//! look at what the search finds: the candidates' shapes `f(x)` and backward multipliers `g(x)`
+//! (and, in a GAN run, the samples of the generator each trained), their expression graphs, how
+//! the population improves, and the Pareto front of two chosen objectives. Selected candidates export to RON, Rust or PyTorch.
 //!
 //! The app is a client of radact's public API; a search started here writes its run directory
 //! exactly as `radact search` does, so either front end can resume it. [`RadactApp`] holds the
@@ -38,6 +38,7 @@ pub mod pareto;
 pub mod population;
 pub mod progress;
 pub mod row;
+pub mod samples;
 pub mod session;
 pub mod worker;
 

@@ -277,13 +277,19 @@ impl RadactApp {
         let height = (ui.available_height() - 40.0).max(120.0);
         let population = &self.population;
         let (curves, progress, pareto) = (&self.curves, &mut self.progress, &mut self.pareto);
+        let samples = &self.samples;
         let mut clicked = None;
-        ui.columns(4, |cols| {
+        // A GAN candidate's generated samples come next to its f(x) and g(x).
+        let shift = usize::from(samples.shown());
+        ui.columns(4 + shift, |cols| {
             curves.plot(&mut cols[0], false, height);
             curves.plot(&mut cols[1], true, height);
-            progress.plot(&mut cols[2], height);
+            if samples.shown() {
+                samples.plot(&mut cols[2], height);
+            }
+            progress.plot(&mut cols[2 + shift], height);
             clicked = pareto.ui(
-                &mut cols[3],
+                &mut cols[3 + shift],
                 population.rows(),
                 population.selected(),
                 height,

@@ -93,7 +93,10 @@ fn details_show_the_trained_constants_per_layer() {
         let m = s.metrics.as_ref().expect("a seed with constants completed");
         let line = format!(
             "seed {}: test accuracy {:.3}, loss {:.3}, {} steps; constants {values}",
-            s.seed, m.test_accuracy, m.test_loss, s.steps
+            s.seed,
+            m.test_accuracy.unwrap(),
+            m.test_loss.unwrap(),
+            s.steps
         );
         assert!(h.query_by_label(&line).is_some(), "no line `{line}`");
     }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
     /// Search space: a RON file, or the name of a shipped space (default, radical, swish-space,
-    /// fashion, deep). Without it, the embedded default space.
+    /// fashion, deep, gan-ring). Without it, the embedded default space.
     #[arg(long)]
     pub space: Option<String>,
     /// Run name: the run goes to runs/NAME (default: the space's name and the time).

@@ -4,6 +4,7 @@
 //! ```text
 //! radact train --act "heaviside(x)" --grad "rect(-0.5, 0.5)"
 //! radact train --act "relu(x)" --grad exact --hidden 64,64 --optimizer adam --epochs 30 --json
+//! radact train --task gan-ring --act "sign(x)" --grad "ste_sign(1)" --seeds 4
 //! ```
 
 use super::{input_error, CliError};
@@ -15,7 +16,8 @@ use radact::export::ExportedActivation;
 use radact::train::{
     Budget, DatasetError, DatasetSpec, Evaluation, Init, NetworkConfig, OptimizerConfig,
     OptimizerKind, Score, Spread, Status, Task, TrainError, Trainer, DEFAULT_FASHION_MNIST_DIR,
-    DISTINCT_VALUES_CAP, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS,
+    DISTINCT_VALUES_CAP, LATENT, MAX_BATCH, MAX_EPOCHS, MAX_HIDDEN_WIDTH, MAX_SEEDS, MAX_STEPS,
+    SCORED_SAMPLES,
 };
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -40,6 +42,14 @@ pub struct TrainArgs {
     /// or "expr(FORMULA)".
     #[arg(long, value_name = "MODE", default_value = "surrogate")]
     pub grad: String,
+    /// Train a GAN instead of a classifier: `gan-ring` (the ring of 8 Gaussians; generator
+    /// 2-64-64-2 relu, discriminator 2-64-64-1 with this activation, Adam 1e-3 betas 0.5/0.999,
+    /// batch 128, 3000 steps, 4 seeds). Only --steps, --seeds and --seed change it.
+    #[arg(long, value_enum, value_name = "TASK", conflicts_with_all = [
+        "dataset", "hidden", "init", "normalize", "optimizer", "lr", "momentum", "weight_decay",
+        "clip_norm", "batch", "epochs", "train_examples", "split_seed",
+    ])]
+    pub task: Option<TaskArg>,
     /// Dataset to train on.
     #[arg(long, value_enum, default_value_t = DatasetArg::Digits)]
     pub dataset: DatasetArg,
@@ -91,10 +101,10 @@ pub struct TrainArgs {
     /// all of them: a cheap run, as a multi-fidelity rung does.
     #[arg(long, value_name = "N")]
     pub train_examples: Option<usize>,
-    /// Number of seeds (training runs).
-    #[arg(long, value_name = "N", default_value_t = 5,
+    /// Number of seeds (training runs) [default: 5; 4 with --task gan-ring].
+    #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS as u64))]
-    pub seeds: u64,
+    pub seeds: Option<u64>,
     /// First seed; the runs use seeds S, S+1, ...
     #[arg(long, value_name = "S", default_value_t = 0)]
     pub seed: u64,
@@ -104,6 +114,13 @@ pub struct TrainArgs {
     /// Print one JSON object (activation, task, summary and seeds) instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--task` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    /// A GAN on the ring of 8 Gaussians, the discriminator using the activation.
+    GanRing,
 }
 
 /// `--dataset` values.
@@ -156,6 +173,18 @@ struct ActivationText<'a> {
 impl TrainArgs {
     /// The task these arguments describe.
     fn task(&self) -> Task {
+        let seeds = |default: u64| -> Vec<u64> {
+            let n = self.seeds.unwrap_or(default);
+            (0..n).map(|i| self.seed.wrapping_add(i)).collect()
+        };
+        if let Some(TaskArg::GanRing) = self.task {
+            let task = Task::gan_ring();
+            return Task {
+                budget: self.steps.map_or(task.budget, Budget::Steps),
+                seeds: seeds(task.seeds.len() as u64),
+                ..task
+            };
+        }
         let dataset = match self.dataset {
             DatasetArg::Digits => DatasetSpec::Digits,
             DatasetArg::FashionMnist => DatasetSpec::FashionMnist {
@@ -191,7 +220,7 @@ impl TrainArgs {
                 None => Budget::Epochs(self.epochs),
             },
             train_examples: self.train_examples,
-            seeds: (0..self.seeds).map(|i| self.seed.wrapping_add(i)).collect(),
+            seeds: seeds(5),
         }
     }
 }
@@ -263,7 +292,9 @@ fn distinct(v: f64) -> String {
 /// Prints the set-up, one row per seed and the summary.
 fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluation) {
     let task = trainer.task();
-    let data = trainer.data();
+    let Some(data) = trainer.data() else {
+        return print_gan_tables(activation, trainer, evaluation);
+    };
     let widths: Vec<String> = std::iter::once(data.n_features())
         .chain(task.network.hidden.iter().copied())
         .chain(std::iter::once(data.n_classes))
@@ -328,10 +359,10 @@ fn print_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluat
     );
     if let Some(m) = &summary.metrics {
         let rows: [(&str, Option<Spread>); 9] = [
-            ("test accuracy", Some(m.test_accuracy)),
+            ("test accuracy", m.test_accuracy),
             ("validation accuracy", m.validation_accuracy),
             ("train accuracy", m.train_accuracy),
-            ("test loss", Some(m.test_loss)),
+            ("test loss", m.test_loss),
             ("validation loss", m.validation_loss),
             ("train loss", m.train_loss),
             ("sparsity", Some(m.sparsity)),
@@ -374,15 +405,15 @@ fn four_places(value: Option<f64>) -> String {
 fn print_seed(s: &Score) {
     match (&s.metrics, &s.status) {
         (Some(m), _) => println!(
-            "{:>6}  {:<9}  {:>6}  {:>6}  {:>6}  {:>6.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9}  \
+            "{:>6}  {:<9}  {:>6}  {:>6}  {:>6}  {:>6}  {:>9}  {:>8.3}  {:>8}  {:>9}  \
              {:>9}  {:>6.2}s",
             s.seed,
             "completed",
             s.steps,
             four_places(m.train_accuracy),
             four_places(m.validation_accuracy),
-            m.test_accuracy,
-            m.test_loss,
+            four_places(m.test_accuracy),
+            four_places(m.test_loss),
             m.sparsity,
             distinct(m.distinct_values),
             four_places(m.noisy_accuracy_0_1),
@@ -396,4 +427,78 @@ fn print_seed(s: &Score) {
             println!("{:>6}  {:<9}  {:>6}", s.seed, "completed", s.steps)
         }
     }
+}
+
+/// Prints a GAN task's set-up, one row per seed (modes, high quality, reverse KL, the
+/// discriminator's sparsity) and the medians.
+fn print_gan_tables(activation: &Activation, trainer: &Trainer, evaluation: &Evaluation) {
+    let task = trainer.task();
+    let hidden: Vec<String> = task.network.hidden.iter().map(|w| w.to_string()).collect();
+    let hidden = hidden.join("-");
+    println!(
+        "activation  {}  backward {}",
+        activation.forward, activation.backward
+    );
+    println!(
+        "task        {}: generator {LATENT}-{hidden}-2 (relu), discriminator 2-{hidden}-1 (this \
+         activation), {:?} init, {:?}, lr {}, batch {}, {} steps per seed; scored on {} samples",
+        task.dataset.name(),
+        task.network.init,
+        task.optimizer.kind,
+        task.optimizer.learning_rate,
+        task.batch_size,
+        trainer.steps_per_seed(),
+        SCORED_SAMPLES,
+    );
+    println!();
+    println!(
+        "{:>6}  {:<9}  {:>6}  {:>5}  {:>12}  {:>10}  {:>8}  {:>7}",
+        "seed", "status", "steps", "modes", "high quality", "reverse KL", "sparsity", "time"
+    );
+    for s in &evaluation.seeds {
+        match (&s.metrics, &s.status) {
+            (Some(m), _) => println!(
+                "{:>6}  {:<9}  {:>6}  {:>5}  {:>12}  {:>10}  {:>8.3}  {:>6.2}s",
+                s.seed,
+                "completed",
+                s.steps,
+                m.modes.map_or("-".to_string(), |v| format!("{v}")),
+                four_places(m.high_quality),
+                four_places(m.reverse_kl),
+                m.sparsity,
+                s.wall_time_s
+            ),
+            (None, Status::Failed { reason }) => {
+                println!("{:>6}  {:<9}  {:>6}  {reason}", s.seed, "failed", s.steps)
+            }
+            (None, Status::Completed) => {
+                println!("{:>6}  {:<9}  {:>6}", s.seed, "completed", s.steps)
+            }
+        }
+    }
+    let summary = &evaluation.summary;
+    println!();
+    println!(
+        "median over {} seeds ({} completed, {} failed) [min, max]",
+        summary.seeds, summary.completed, summary.failed
+    );
+    if let Some(m) = &summary.metrics {
+        let rows: [(&str, Option<Spread>); 4] = [
+            ("modes", m.modes),
+            ("high quality", m.high_quality),
+            ("reverse KL", m.reverse_kl),
+            ("sparsity (D)", Some(m.sparsity)),
+        ];
+        for (name, s) in rows {
+            match s {
+                Some(s) => println!("  {name:<20} {:.4} [{:.4}, {:.4}]", s.median, s.min, s.max),
+                None => println!("  {name:<20} -"),
+            }
+        }
+    }
+    let t = &summary.wall_time_s;
+    println!(
+        "  {:<20} {:.2} s [{:.2}, {:.2}]",
+        "time per seed", t.median, t.min, t.max
+    );
 }

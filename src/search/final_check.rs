@@ -1,11 +1,12 @@
 //! The final check of a run: its best candidates trained again on new seeds, next to baselines
-//! trained on the same seeds, compared by median test accuracy and a paired sign test, and a
-//! [`Verdict`] per candidate: better only when it beats every baseline with a Holm-adjusted
-//! p-value below [`CHECK_ALPHA`].
+//! trained on the same seeds, compared by a median and a paired sign test, and a [`Verdict`]
+//! per candidate: better only when it beats every baseline with a Holm-adjusted p-value below
+//! [`CHECK_ALPHA`]. A classification run is compared by test accuracy; a GAN run by its main
+//! GAN objective (reverse KL or modes, [`check_metric`]), which the new seeds measure afresh.
 
 use super::hall_of_fame::HallOfFame;
-use super::space::FieldError;
-use super::space::SearchSpace;
+use super::objective;
+use super::space::{FieldError, Objective, SearchSpace};
 use super::stats::{holm, seeds_to_reach, sign_test, SignTest};
 use crate::activation::Activation;
 use crate::grad::BackwardMode;
@@ -59,10 +60,17 @@ pub struct Checked {
     pub formula: String,
     /// Backward mode.
     pub backward: BackwardMode,
-    /// Test accuracy per check seed (NaN where the seed failed).
-    pub test_accuracy: Vec<f64>,
-    /// Median test accuracy.
-    pub median_test_accuracy: Option<f64>,
+    /// The compared metric ([`FinalReport::metric`]) per check seed (NaN where the seed
+    /// failed). Written `test_accuracy` by runs made before GAN tasks.
+    #[serde(alias = "test_accuracy")]
+    pub values: Vec<f64>,
+    /// Its median over the seeds that completed.
+    #[serde(alias = "median_test_accuracy")]
+    pub median: Option<f64>,
+    /// The medians of the space's other objectives that the check seeds measure (a GAN's
+    /// modes next to its reverse KL), shown, not compared; empty in reports written before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<(Objective, f64)>,
     /// Paired sign test against each baseline, in the order of [`FinalReport::baselines`].
     pub against: Vec<SignTest>,
 }
@@ -72,16 +80,45 @@ pub struct Checked {
 pub struct FinalReport {
     /// The check seeds.
     pub seeds: Vec<u64>,
+    /// What is compared: test accuracy (the default, and what reports written before GAN
+    /// tasks compared), or a GAN objective.
+    #[serde(default = "test_accuracy")]
+    pub metric: Objective,
     /// The baselines, trained with their exact derivative.
     pub baselines: Vec<Checked>,
     /// The best candidates of the run, in hall-of-fame order.
     pub candidates: Vec<Checked>,
 }
 
-fn test_accuracies(e: &Evaluation) -> Vec<f64> {
+/// [`Objective::TestAccuracy`], the metric of a report that names none.
+fn test_accuracy() -> Objective {
+    Objective::TestAccuracy
+}
+
+/// What the final check of `space` compares: test accuracy for a classification task; for a
+/// GAN task, the first of its objectives that is a GAN score (reverse KL when none is).
+pub fn check_metric(space: &SearchSpace) -> Objective {
+    match space.task.dataset.is_gan() {
+        false => Objective::TestAccuracy,
+        true => space
+            .objectives
+            .iter()
+            .copied()
+            .find(|o| !o.measured_on(false))
+            .unwrap_or(Objective::ReverseKl),
+    }
+}
+
+/// `metric` on each seed of `e` (NaN where the seed failed).
+fn seed_values(metric: Objective, e: &Evaluation) -> Vec<f64> {
     e.seeds
         .iter()
-        .map(|s| s.metrics.as_ref().map_or(f64::NAN, |m| m.test_accuracy))
+        .map(|s| {
+            s.metrics
+                .as_ref()
+                .and_then(|m| objective::metric(metric, m))
+                .unwrap_or(f64::NAN)
+        })
         .collect()
 }
 
@@ -102,7 +139,8 @@ pub fn final_check(
     // Trained at the budget results are judged at (a ladder's top rung), on new seeds.
     let mut task = space.top_task();
     task.seeds = cfg.seeds.clone();
-    // The check compares test accuracy only.
+    // The check compares test accuracy (or a GAN's score) only.
+    let metric = check_metric(space);
     let trainer = Trainer::new(task)?.measuring(Measurements::TEST);
     let mut jobs: Vec<(Option<u64>, Activation)> = cfg
         .baselines
@@ -122,7 +160,7 @@ pub fn final_check(
             c.id == *id
                 && c.formula == formula
                 && c.backward == act.backward
-                && c.test_accuracy.len() == cfg.seeds.len()
+                && c.values.len() == cfg.seeds.len()
         });
         if let Some(row) = earlier {
             return Ok(Checked {
@@ -130,13 +168,21 @@ pub fn final_check(
                 ..row.clone()
             });
         }
-        let acc = test_accuracies(&trainer.evaluate_here(&act.compile())?);
+        let evaluation = trainer.evaluate_here(&act.compile())?;
+        let values = seed_values(metric, &evaluation);
+        let also = space
+            .objectives
+            .iter()
+            .filter(|&&o| o != metric)
+            .filter_map(|&o| Some((o, median(&seed_values(o, &evaluation))?)))
+            .collect();
         let row = Checked {
             id: *id,
             formula,
             backward: act.backward.clone(),
-            median_test_accuracy: median(&acc),
-            test_accuracy: acc,
+            median: median(&values),
+            values,
+            also,
             against: Vec::new(),
         };
         on_row(&row);
@@ -146,7 +192,12 @@ pub fn final_check(
         .into_iter()
         .collect::<Result<Vec<Checked>, TrainError>>()?;
     let candidates: Vec<Checked> = checked.split_off(n_baselines);
-    Ok(FinalReport::new(cfg.seeds.clone(), checked, candidates))
+    Ok(FinalReport::new(
+        cfg.seeds.clone(),
+        metric,
+        checked,
+        candidates,
+    ))
 }
 
 /// A candidate against one baseline, within a [`Verdict`].
@@ -261,21 +312,34 @@ fn baseline_name(formula: &str) -> String {
 }
 
 impl FinalReport {
-    /// The report of baselines and candidates trained on `seeds`: each candidate's paired sign
-    /// test against each baseline ([`Checked::against`]) is computed here.
-    pub fn new(seeds: Vec<u64>, baselines: Vec<Checked>, candidates: Vec<Checked>) -> FinalReport {
+    /// The report of baselines and candidates trained on `seeds` and compared by `metric`:
+    /// each candidate's paired sign test against each baseline ([`Checked::against`]) is
+    /// computed here, a win being a larger value, or a smaller one for a minimised metric.
+    pub fn new(
+        seeds: Vec<u64>,
+        metric: Objective,
+        baselines: Vec<Checked>,
+        candidates: Vec<Checked>,
+    ) -> FinalReport {
+        let oriented = |c: &Checked| -> Vec<f64> {
+            match metric.maximise() {
+                true => c.values.clone(),
+                false => c.values.iter().map(|v| -v).collect(),
+            }
+        };
         let candidates = candidates
             .into_iter()
             .map(|mut c| {
                 c.against = baselines
                     .iter()
-                    .map(|b| sign_test(&c.test_accuracy, &b.test_accuracy))
+                    .map(|b| sign_test(&oriented(&c), &oriented(b)))
                     .collect();
                 c
             })
             .collect();
         FinalReport {
             seeds,
+            metric,
             baselines,
             candidates,
         }
@@ -317,13 +381,13 @@ impl FinalReport {
     /// every row. On error, the field and what is wrong.
     pub fn check(&self) -> Result<(), FieldError> {
         for c in self.baselines.iter().chain(&self.candidates) {
-            if c.test_accuracy.len() != self.seeds.len() {
+            if c.values.len() != self.seeds.len() {
                 return Err(FieldError::new(
-                    "test_accuracy",
+                    "values",
                     format!(
-                        "`{}` has {} accuracies for {} seeds",
+                        "`{}` has {} values for {} seeds",
                         c.formula,
-                        c.test_accuracy.len(),
+                        c.values.len(),
                         self.seeds.len()
                     ),
                 ));
@@ -348,16 +412,32 @@ impl FinalReport {
     /// A plain-text table: one row per baseline and candidate.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "Final check: test accuracy over {} new seeds (median), paired sign test against the baselines\n",
+            "Final check: {} over {} new seeds (median), paired sign test against the baselines\n",
+            self.metric.label(),
             self.seeds.len()
         );
-        let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}%", 100.0 * v));
+        let accuracy = self.metric == Objective::TestAccuracy;
+        let pct = |v: Option<f64>| {
+            v.map_or("-".to_string(), |v| match accuracy {
+                true => format!("{:.2}%", 100.0 * v),
+                false => format!("{v:.3}"),
+            })
+        };
+        // The other objectives' medians, after the backward mode: `  (modes 7.000)`.
+        let also = |c: &Checked| match c.also.is_empty() {
+            true => String::new(),
+            false => {
+                let v: Vec<String> = c.also.iter().map(|(o, v)| format!("{o} {v:.3}")).collect();
+                format!("  ({})", v.join(", "))
+            }
+        };
         for b in &self.baselines {
             out.push_str(&format!(
-                "  baseline  {:>8}  {} [{}]\n",
-                pct(b.median_test_accuracy),
+                "  baseline  {:>8}  {} [{}]{}\n",
+                pct(b.median),
                 b.formula,
-                b.backward
+                b.backward,
+                also(b)
             ));
         }
         for c in &self.candidates {
@@ -373,11 +453,12 @@ impl FinalReport {
                 })
                 .collect();
             out.push_str(&format!(
-                "  #{:<7} {:>8}  {} [{}]   {}\n",
+                "  #{:<7} {:>8}  {} [{}]{}   {}\n",
                 c.id.map_or(String::new(), |i| i.to_string()),
-                pct(c.median_test_accuracy),
+                pct(c.median),
                 c.formula,
                 c.backward,
+                also(c),
                 tests.join("; ")
             ));
         }
@@ -406,8 +487,9 @@ mod tests {
             id,
             formula: formula.to_string(),
             backward: BackwardMode::Exact,
-            test_accuracy: accuracy.to_vec(),
-            median_test_accuracy: median(accuracy),
+            values: accuracy.to_vec(),
+            median: median(accuracy),
+            also: Vec::new(),
             against: Vec::new(),
         }
     }
@@ -424,6 +506,7 @@ mod tests {
         let weak = [0.70; 10];
         FinalReport::new(
             seeds,
+            Objective::TestAccuracy,
             vec![row(None, "relu(x)", &relu), row(None, "gelu(x)", &gelu)],
             vec![
                 row(Some(12), "x * tanh(x)", &strong),
@@ -465,10 +548,11 @@ mod tests {
 
     #[test]
     fn too_few_seeds_are_reported_and_cannot_give_a_better_verdict() {
-        let keep = |c: &Checked| row(c.id, &c.formula, &c.test_accuracy[..5]);
+        let keep = |c: &Checked| row(c.id, &c.formula, &c.values[..5]);
         let full = report();
         let r = FinalReport::new(
             full.seeds[..5].to_vec(),
+            Objective::TestAccuracy,
             full.baselines.iter().map(keep).collect(),
             full.candidates.iter().map(keep).collect(),
         );
@@ -481,14 +565,50 @@ mod tests {
     }
 
     #[test]
+    fn a_minimised_metric_wins_by_smaller_values() {
+        let seeds: Vec<u64> = (0..10).collect();
+        let mut relu = row(None, "relu(x)", &[0.5; 10]);
+        relu.also = vec![(Objective::Modes, 7.0)];
+        let better = row(Some(4), "sign(x)", &[0.1; 10]);
+        let r = FinalReport::new(seeds, Objective::ReverseKl, vec![relu], vec![better]);
+        let t = r.candidates[0].against[0];
+        assert_eq!((t.wins, t.losses), (10, 0));
+        assert!(r.verdicts()[0].better());
+        assert!(r
+            .table()
+            .starts_with("Final check: reverse KL over 10 new seeds"));
+        let table = r.table();
+        assert!(
+            table.contains("  baseline     0.500  relu(x) [exact]  (modes 7.000)\n"),
+            "{table}"
+        );
+        assert!(
+            table.contains("  #4          0.100  sign(x) [exact]   vs relu(x)"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_report_written_before_gan_tasks_still_reads() {
+        let old = "(seeds: [1, 2], baselines: [(id: None, formula: \"relu(x)\", \
+                   backward: \"exact\", test_accuracy: [0.5, 0.75], \
+                   median_test_accuracy: Some(0.625), against: [])], candidates: [])";
+        let r: FinalReport = ron::from_str(old).unwrap();
+        assert_eq!(r.metric, Objective::TestAccuracy);
+        assert_eq!(r.baselines[0].values, vec![0.5, 0.75]);
+        assert_eq!(r.baselines[0].median, Some(0.625));
+        assert!(r.check().is_ok());
+    }
+
+    #[test]
     fn a_single_baseline_and_no_baseline_read_naturally() {
         let mut r = report();
-        r = FinalReport::new(r.seeds, r.baselines[..1].to_vec(), r.candidates);
+        r = FinalReport::new(r.seeds, r.metric, r.baselines[..1].to_vec(), r.candidates);
         assert_eq!(
             r.verdicts()[0].to_string(),
             "#12 beats relu (Holm-adjusted p ≤ 0.002)"
         );
-        let r = FinalReport::new(r.seeds, Vec::new(), r.candidates);
+        let r = FinalReport::new(r.seeds, r.metric, Vec::new(), r.candidates);
         assert_eq!(
             r.verdicts()[0].to_string(),
             "#12: no baseline to compare with"

@@ -408,14 +408,19 @@ impl HallOfFame {
     }
 
     /// A plain-text table: the top entries with their objective values, median test accuracy
-    /// and number of variants, then the Pareto front when there are several objectives.
+    /// (a GAN run: median modes covered) and number of variants, then the Pareto front when there are several objectives.
     pub fn table(&self) -> String {
         let names: Vec<String> = self.objectives.iter().map(|o| o.to_string()).collect();
-        let mut out = format!("Hall of fame ({}, test accuracy):\n", names.join(", "));
+        // A GAN run's objectives are GAN objectives: its headline is the modes covered.
+        let gan = self.objectives.iter().any(|o| !o.measured_on(false));
+        let headline = if gan { "modes" } else { "test accuracy" };
+        let mut out = format!("Hall of fame ({}, {headline}):\n", names.join(", "));
         for e in &self.top {
-            let test = e.summary.metrics.as_ref().map_or("-".to_string(), |m| {
-                format!("{:.4}", m.test_accuracy.median)
+            let value = e.summary.metrics.as_ref().and_then(|m| match gan {
+                true => m.modes.map(|s| format!("{:.1}", s.median)),
+                false => m.test_accuracy.map(|s| format!("{:.4}", s.median)),
             });
+            let test = value.unwrap_or_else(|| "-".to_string());
             let variants = if e.variants > 1 {
                 format!("  ({} variants)", e.variants)
             } else {

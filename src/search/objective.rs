@@ -9,7 +9,7 @@ use super::space::Objective;
 use crate::activation::Activation;
 use crate::expr::{Graph, Node, Op};
 use crate::grad::derive_joint;
-use crate::train::{Evaluation, Measurements};
+use crate::train::{Evaluation, Measurements, Metrics};
 
 /// Relative cost per element of one primitive application, as its row of the primitive table
 /// states it ([`crate::expr::Primitive::cost`]): 1 for arithmetic and comparisons, 4 for one
@@ -47,7 +47,13 @@ pub fn measurements(objectives: &[Objective]) -> Measurements {
         match objective {
             Objective::ValidationAccuracy | Objective::ValidationLoss => needed.validation = true,
             Objective::Robustness => needed.robustness = true,
-            Objective::TestAccuracy | Objective::Sparsity | Objective::Cost => {}
+            // A GAN task always scores its generated samples.
+            Objective::TestAccuracy
+            | Objective::Sparsity
+            | Objective::Cost
+            | Objective::Modes
+            | Objective::HighQuality
+            | Objective::ReverseKl => {}
         }
     }
     needed
@@ -65,16 +71,24 @@ pub fn value(objective: Objective, evaluation: &Evaluation, cost: f64) -> Option
 /// The median over seeds of a measured objective (not the cost), if it was measured and is
 /// finite.
 fn measured(objective: Objective, evaluation: &Evaluation) -> Option<f64> {
-    let m = evaluation.summary.metrics.as_ref()?;
-    let v = match objective {
-        Objective::ValidationAccuracy => m.validation_accuracy?.median,
-        Objective::ValidationLoss => m.validation_loss?.median,
-        Objective::TestAccuracy => m.test_accuracy.median,
-        Objective::Sparsity => m.sparsity.median,
-        Objective::Robustness => m.noisy_accuracy_0_3?.median,
-        Objective::Cost => return None,
-    };
+    let v = metric(objective, evaluation.summary.metrics.as_ref()?)?.median;
     v.is_finite().then_some(v)
+}
+
+/// The metric a measured objective reads (not the cost), for one seed (`Metrics<f64>`) or over
+/// seeds (`Metrics<Spread>`); `None` if it was not measured.
+pub fn metric<T: Copy>(objective: Objective, m: &Metrics<T>) -> Option<T> {
+    match objective {
+        Objective::ValidationAccuracy => m.validation_accuracy,
+        Objective::ValidationLoss => m.validation_loss,
+        Objective::TestAccuracy => m.test_accuracy,
+        Objective::Sparsity => Some(m.sparsity),
+        Objective::Robustness => m.noisy_accuracy_0_3,
+        Objective::Modes => m.modes,
+        Objective::HighQuality => m.high_quality,
+        Objective::ReverseKl => m.reverse_kl,
+        Objective::Cost => None,
+    }
 }
 
 /// The value of `objective` for a journal record of a run searching `objectives`, as a viewer
@@ -140,12 +154,15 @@ mod tests {
             train_loss: Some(0.5),
             validation_accuracy: Some(a),
             validation_loss: Some(0.25),
-            test_accuracy: a,
-            test_loss: 0.5,
+            test_accuracy: Some(a),
+            test_loss: Some(0.5),
             sparsity: 0.125,
             distinct_values: 3.0,
             noisy_accuracy_0_1: Some(a),
             noisy_accuracy_0_3: Some(a - 0.25),
+            modes: None,
+            high_quality: None,
+            reverse_kl: None,
         });
         let score = Score {
             seed: 0,
@@ -154,6 +171,7 @@ mod tests {
             wall_time_s: 0.0,
             metrics,
             constants: Vec::new(),
+            generated: Vec::new(),
         };
         let evaluation = Evaluation {
             summary: Summary::of(std::slice::from_ref(&score), 1.0),
@@ -260,9 +278,25 @@ mod tests {
             evaluation.summary = Summary::of(&evaluation.seeds, 1.0);
             values(objectives, evaluation, 1.0)
         };
-        for &o in &Objective::ALL {
+        for o in Objective::ALL.into_iter().filter(|o| o.measured_on(false)) {
             assert!(only(&[o]).is_some(), "{o}");
         }
+        // A GAN's scores are always measured, and read by their objectives.
+        let mut r = record("tanh(x)", Some(0.75), None);
+        let Outcome::Trained { evaluation } = &mut r.outcome else {
+            unreachable!("a trained record")
+        };
+        let m = evaluation.seeds[0].metrics.as_mut().unwrap();
+        (m.modes, m.high_quality, m.reverse_kl) = (Some(7.0), Some(0.875), Some(0.25));
+        evaluation.summary = Summary::of(&evaluation.seeds, 1.0);
+        let gan = [
+            Objective::ReverseKl,
+            Objective::Modes,
+            Objective::HighQuality,
+        ];
+        assert_eq!(values(&gan, evaluation, 1.0), Some(vec![0.25, 7.0, 0.875]));
+        assert_eq!(measurements(&gan), Measurements::TEST);
+        assert_eq!(scores(&gan, &[0.25, 7.0, 0.875]), vec![-0.25, 7.0, 0.875]);
         assert_eq!(
             only(&[Objective::ValidationAccuracy, Objective::Cost]),
             Some(vec![0.75, 1.0])

@@ -25,6 +25,7 @@ pub const SHIPPED_SPACES: &[(&str, &str)] = &[
     ),
     ("fashion", include_str!("../../search-spaces/fashion.ron")),
     ("deep", include_str!("../../search-spaces/deep.ron")),
+    ("gan-ring", include_str!("../../search-spaces/gan-ring.ron")),
 ];
 
 /// A primitive named in a space file; reading it checks the name against the catalogue.
@@ -146,18 +147,39 @@ pub enum Objective {
     /// Estimated cost of the forward and backward programs per element, from a fixed per-primitive
     /// table (minimise; deterministic, unlike the measured time that is also recorded).
     Cost,
+    /// GAN tasks: median number of the ring's modes the generator covers (maximise).
+    Modes,
+    /// GAN tasks: median share of generated samples near a mode's centre (maximise).
+    HighQuality,
+    /// GAN tasks: median reverse KL divergence between the generated samples' mode histogram
+    /// and the uniform distribution (minimise).
+    ReverseKl,
 }
 
 impl Objective {
     /// Every objective, in the order menus and tables list them.
-    pub const ALL: [Objective; 6] = [
+    pub const ALL: [Objective; 9] = [
         Objective::ValidationAccuracy,
         Objective::ValidationLoss,
         Objective::TestAccuracy,
         Objective::Sparsity,
         Objective::Robustness,
         Objective::Cost,
+        Objective::Modes,
+        Objective::HighQuality,
+        Objective::ReverseKl,
     ];
+
+    /// Whether it is measured on a task of this kind: the accuracy, loss and robustness
+    /// objectives on classification tasks, modes, high quality and reverse KL on GAN tasks
+    /// (`gan`), sparsity and cost on both.
+    pub fn measured_on(self, gan: bool) -> bool {
+        match self {
+            Objective::Sparsity | Objective::Cost => true,
+            Objective::Modes | Objective::HighQuality | Objective::ReverseKl => gan,
+            _ => !gan,
+        }
+    }
 
     /// Whether a search may select on it: every objective but `test_accuracy`.
     pub fn searchable(self) -> bool {
@@ -166,7 +188,10 @@ impl Objective {
 
     /// Whether larger is better.
     pub fn maximise(self) -> bool {
-        !matches!(self, Objective::ValidationLoss | Objective::Cost)
+        !matches!(
+            self,
+            Objective::ValidationLoss | Objective::Cost | Objective::ReverseKl
+        )
     }
 
     /// Name as written in space files.
@@ -178,6 +203,9 @@ impl Objective {
             Objective::Sparsity => "sparsity",
             Objective::Robustness => "robustness",
             Objective::Cost => "cost",
+            Objective::Modes => "modes",
+            Objective::HighQuality => "high_quality",
+            Objective::ReverseKl => "reverse_kl",
         }
     }
 
@@ -191,6 +219,9 @@ impl Objective {
             Objective::Sparsity => "sparsity",
             Objective::Robustness => "robustness (noise 0.3)",
             Objective::Cost => "cost",
+            Objective::Modes => "modes covered",
+            Objective::HighQuality => "high-quality share",
+            Objective::ReverseKl => "reverse KL",
         }
     }
 }
@@ -428,7 +459,8 @@ impl SearchSpace {
         SearchSpace::from_ron(&text, &path.display().to_string())
     }
 
-    /// A shipped space by name (`default`, `radical`, `swish-space`, `fashion`).
+    /// A shipped space by name (`default`, `radical`, `swish-space`, `fashion`, `deep`,
+    /// `gan-ring`).
     pub fn shipped(name: &str) -> Option<SearchSpace> {
         SHIPPED_SPACES
             .iter()
@@ -577,6 +609,17 @@ impl SearchSpace {
         for (i, o) in self.objectives.iter().enumerate() {
             if self.objectives[..i].contains(o) {
                 return fail("objectives", format!("objective `{o}` is listed twice"));
+            }
+            let gan = self.task.dataset.is_gan();
+            if !o.measured_on(gan) {
+                return fail(
+                    "objectives",
+                    format!(
+                        "objective `{o}` is not measured on {} tasks (dataset `{}`)",
+                        if gan { "GAN" } else { "classification" },
+                        self.task.dataset.name()
+                    ),
+                );
             }
         }
         match self.algorithm {
@@ -780,10 +823,16 @@ mod tests {
     fn shipped_final_checks_compare_with_the_standard_baselines_on_enough_seeds() {
         for (name, _) in SHIPPED_SPACES {
             let check = SearchSpace::shipped(name).unwrap().final_check;
-            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
-            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
             assert!(check.seeds.len() >= 8, "{name}");
             assert_eq!(check.seeds_warning(), None, "{name}");
+            if *name == "gan-ring" {
+                // A GAN is compared with the discriminator activations GANs use.
+                let want = ["max(x, 0.2 * x)", "relu(x)", "tanh(x)"];
+                assert_eq!(check.baselines, want);
+                continue;
+            }
+            assert_eq!(check.baselines, standard_check_baselines(), "{name}");
+            assert_eq!(check.baselines.len(), STANDARD_CHECK_BASELINES.len());
         }
         let mut few = SearchSpace::default_space().final_check;
         few.seeds.truncate(5);
@@ -791,6 +840,44 @@ mod tests {
         assert!(
             warning.contains("with 5 check seeds") && warning.contains("at least 9"),
             "{warning}"
+        );
+    }
+
+    #[test]
+    fn the_gan_space_searches_gan_scores_and_a_space_cannot_mix_task_kinds() {
+        let s = SearchSpace::shipped("gan-ring").unwrap();
+        assert!(s.task.dataset.is_gan());
+        assert_eq!(
+            s.task,
+            Task {
+                seeds: vec![0, 1, 2],
+                ..Task::gan_ring()
+            }
+        );
+        assert_eq!(s.objectives, [Objective::ReverseKl, Objective::Modes]);
+        assert_eq!(s.max_time.unwrap().to_string(), "1h");
+        let text = include_str!("../../search-spaces/gan-ring.ron");
+        let bad = |from: &str, to: &str| {
+            let edited = text.replacen(from, to, 1);
+            assert_ne!(edited, text);
+            SearchSpace::from_ron(&edited, "gan-ring.ron")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("objectives: [reverse_kl,", "objectives: [validation_loss,");
+        assert!(
+            e.contains("`validation_loss` is not measured on GAN tasks"),
+            "{e}"
+        );
+        let e = bad("budget: steps(3000)", "budget: epochs(3)");
+        assert!(e.contains("steps"), "{e}");
+        let e = DEFAULT_SPACE.replacen("objectives: [validation_loss,", "objectives: [modes,", 1);
+        let e = SearchSpace::from_ron(&e, "default.ron")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`modes` is not measured on classification tasks"),
+            "{e}"
         );
     }
 

@@ -1,6 +1,8 @@
 //! Classification datasets for scoring activations: DIGITS (embedded in the binary) and
 //! Fashion-MNIST (read from the four standard IDX files), split deterministically by seed into
-//! train, validation and test sets and scaled for training.
+//! train, validation and test sets and scaled for training. A [`DatasetSpec`] may also name
+//! the ring of Gaussians a GAN learns (`gan-ring`, `ring.rs`): a distribution sampled afresh
+//! at every step, not a set of examples, which makes the task a GAN task (`gan.rs`).
 //!
 //! - DIGITS: scikit-learn's 1797 8x8 digits (64 features 0..16, 10 classes). Split 60/20/20,
 //!   stratified by class; features divided by 16, then standardised per feature with the
@@ -59,6 +61,10 @@ pub enum DatasetSpec {
         /// The directory holding the files named in [`FASHION_MNIST_FILES`].
         dir: PathBuf,
     },
+    /// The GAN task: a generator learns the mixture of 8 Gaussians on a circle
+    /// ([`ring_centres`](super::ring_centres)) against a discriminator that uses the candidate
+    /// activation ([`Task::gan_ring`](super::Task::gan_ring)). It has no examples to load.
+    GanRing,
 }
 
 /// A set of labelled examples: a row-major feature matrix and one label per row.
@@ -115,6 +121,9 @@ pub enum DatasetError {
         /// What was wrong.
         message: String,
     },
+    /// The dataset is a distribution sampled during training (`gan-ring`), not examples.
+    #[error("{0} is a distribution sampled during training, not a set of examples to load")]
+    NotExamples(&'static str),
     /// The embedded DIGITS data is corrupt (a build problem, not a user error).
     #[error("embedded DIGITS data, line {line}: {message}")]
     Digits {
@@ -199,12 +208,18 @@ impl Dataset {
 }
 
 impl DatasetSpec {
-    /// Short name for reports and the CLI (`digits`, `fashion-mnist`).
+    /// Short name for reports and the CLI (`digits`, `fashion-mnist`, `gan-ring`).
     pub fn name(&self) -> &'static str {
         match self {
             DatasetSpec::Digits => "digits",
             DatasetSpec::FashionMnist { .. } => "fashion-mnist",
+            DatasetSpec::GanRing => "gan-ring",
         }
+    }
+
+    /// Whether training on it is a GAN task (the ring) rather than classification.
+    pub fn is_gan(&self) -> bool {
+        matches!(self, DatasetSpec::GanRing)
     }
 
     /// Loads, splits (deterministically by `split_seed`) and scales the dataset: a copy of its
@@ -213,6 +228,7 @@ impl DatasetSpec {
         match self {
             DatasetSpec::Digits => load_digits(split_seed),
             DatasetSpec::FashionMnist { dir } => load_fashion_mnist(dir, split_seed),
+            DatasetSpec::GanRing => Err(DatasetError::NotExamples(self.name())),
         }
     }
 

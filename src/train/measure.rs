@@ -1,9 +1,12 @@
 //! What is measured of a trained network and an activation: the scoring passes over a
-//! dataset's splits ([`measure`], as few as the [`Measurements`] ask for), accuracy and loss of
-//! logits, the number of distinct values an activation takes, and the forward program's cost.
+//! dataset's splits ([`measure`], as few as the [`Measurements`] ask for), a trained GAN's
+//! generated samples against the ring (`measure_gan`), accuracy and loss of logits, the number
+//! of distinct values an activation takes, and the forward program's cost.
 
 use super::dataset::{Dataset, Examples};
+use super::gan::Gan;
 use super::network::{Mlp, NetworkError, INFERENCE_CHUNK};
+use super::ring::{RingScores, SCORED_SAMPLES};
 use super::score::{Metrics, DISTINCT_VALUES_CAP};
 use crate::expr::Program;
 use rand_chacha::ChaCha8Rng;
@@ -118,13 +121,69 @@ pub(crate) fn measure(
         train_loss: training.map(|(_, l)| l),
         validation_accuracy: validation.map(|(a, _)| a),
         validation_loss: validation.map(|(_, l)| l),
-        test_accuracy: test.0,
-        test_loss: test.1,
-        sparsity: hidden.zeros as f64 / hidden.values.max(1) as f64,
+        test_accuracy: Some(test.0),
+        test_loss: Some(test.1),
+        sparsity: hidden.sparsity(),
         distinct_values: hidden.distinct.count() as f64,
         noisy_accuracy_0_1: noisy.map(|n| n[0]),
         noisy_accuracy_0_3: noisy.map(|n| n[1]),
+        modes: None,
+        high_quality: None,
+        reverse_kl: None,
     }))
+}
+
+/// A trained GAN's metrics and the generated samples kept for plots.
+pub(crate) type GanScores = (Metrics<f64>, Vec<[f32; 2]>);
+
+/// Generated samples a GAN's score keeps for plots ([`Score::generated`](super::Score)).
+pub const KEPT_SAMPLES: usize = 256;
+
+/// Scores a trained GAN: [`SCORED_SAMPLES`] samples of its generator (latent codes from
+/// `latent`) against the ring ([`RingScores`]), and the discriminator's sparsity and distinct
+/// hidden values on them; also returns the first [`KEPT_SAMPLES`] samples, rounded to 3
+/// decimals. The inner error is the reason for a failed status: a generated sample or a
+/// discriminator output is not finite.
+pub(crate) fn measure_gan(
+    gan: &Gan,
+    latent: &mut ChaCha8Rng,
+) -> Result<Result<GanScores, String>, NetworkError> {
+    let samples = gan.generate(SCORED_SAMPLES, latent)?;
+    if samples.iter().any(|v| !v.is_finite()) {
+        return Ok(Err("the generator's samples are not finite".to_string()));
+    }
+    let mut hidden = HiddenValues::default();
+    let outputs = gan
+        .discriminator()
+        .infer(&samples, Some(&mut |h: &[f32]| hidden.add(h)))?;
+    if outputs.iter().any(|v| !v.is_finite()) {
+        return Ok(Err(
+            "the discriminator's outputs on generated samples are not finite".to_string(),
+        ));
+    }
+    let ring = RingScores::of(&samples);
+    let round = |v: f32| (v * 1000.0).round() / 1000.0;
+    let kept = samples
+        .chunks_exact(2)
+        .take(KEPT_SAMPLES)
+        .map(|p| [round(p[0]), round(p[1])])
+        .collect();
+    let metrics = Metrics {
+        train_accuracy: None,
+        train_loss: None,
+        validation_accuracy: None,
+        validation_loss: None,
+        test_accuracy: None,
+        test_loss: None,
+        sparsity: hidden.sparsity(),
+        distinct_values: hidden.distinct.count() as f64,
+        noisy_accuracy_0_1: None,
+        noisy_accuracy_0_3: None,
+        modes: Some(ring.modes as f64),
+        high_quality: Some(ring.high_quality),
+        reverse_kl: Some(ring.reverse_kl),
+    };
+    Ok(Ok((metrics, kept)))
 }
 
 /// Accuracy of `net` on `examples` with Gaussian noise of standard deviation `sigma` drawn from
@@ -208,6 +267,11 @@ impl HiddenValues {
         self.values += values.len();
         self.zeros += values.iter().filter(|&&v| v == 0.0).count();
         self.distinct.add(values);
+    }
+
+    /// The share of values that are exactly zero.
+    fn sparsity(&self) -> f64 {
+        self.zeros as f64 / self.values.max(1) as f64
     }
 }
 

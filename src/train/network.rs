@@ -16,6 +16,12 @@
 //!   first layer, whose input needs no gradient) `da = dz W^T` multiplied by the layer below's
 //!   multiplier in the same pass that sums that layer's bias gradient.
 //!
+//! `train_step` is those passes with the softmax cross-entropy between them; the passes are
+//! also offered separately (`forward_for_training`, `backward`, `update`), with any gradient
+//! of the outputs and, on request, the gradient with respect to the input `dL/dx = dz W^T` of
+//! the first layer: the GAN task (`gan.rs`) trains its generator through its discriminator's
+//! input gradient.
+//!
 //! An activation with trainable constants (`param(c)`) gets one buffer of them per hidden layer,
 //! after the weights and biases (so the optimiser updates them with the weights): the forward
 //! pass also writes `df/dc_k` for every unit, and the backward pass sums
@@ -250,9 +256,9 @@ impl Mlp {
         Ok(())
     }
 
-    /// One step of training on a batch: forward with the tape, softmax cross-entropy loss
-    /// (mean over rows), backward, and the optimiser's update. Returns the batch loss. If the
-    /// loss is not finite, nothing is updated (the caller decides to stop).
+    /// One step of training on a batch: forward, softmax cross-entropy loss (mean over rows),
+    /// backward, and the optimiser's update. Returns the batch loss. If the loss is not finite,
+    /// nothing is updated (the caller decides to stop).
     pub fn train_step(
         &mut self,
         x: &[f32],
@@ -260,11 +266,30 @@ impl Mlp {
         optimizer: &mut Optimizer,
     ) -> Result<f32, NetworkError> {
         let rows = labels.len();
-        self.check_batch(x, rows)?;
         let classes = self.n_classes();
         if let Some(&label) = labels.iter().find(|&&l| usize::from(l) >= classes) {
             return Err(NetworkError::Label { label, classes });
         }
+        let logits = self.forward_for_training(x, rows)?;
+        let value = softmax_cross_entropy(logits, labels);
+        if !value.is_finite() {
+            return Ok(value);
+        }
+        self.backward(x, rows, None);
+        self.update(optimizer);
+        Ok(value)
+    }
+
+    /// The forward pass of a training step on `rows` rows of `x`, keeping what the backward
+    /// pass needs. Returns the outputs (`rows x outputs`, row-major, before any loss), which the
+    /// caller overwrites with the loss's gradient with respect to them before calling
+    /// [`Mlp::backward`] with the same `x`.
+    pub(crate) fn forward_for_training(
+        &mut self,
+        x: &[f32],
+        rows: usize,
+    ) -> Result<&mut [f32], NetworkError> {
+        self.check_batch(x, rows)?;
         let Mlp {
             activation,
             params,
@@ -307,12 +332,25 @@ impl Mlp {
                 );
             }
         }
-        let logits = &mut scratch.pre[last][..rows * widths[last + 1]];
-        let value = softmax_cross_entropy(logits, labels);
-        if !value.is_finite() {
-            return Ok(value);
-        }
-        // Backward: the logits now hold dL/dz of the output layer.
+        Ok(&mut scratch.pre[last][..rows * widths[last + 1]])
+    }
+
+    /// The backward pass after [`Mlp::forward_for_training`] on the same `x` and `rows`, whose
+    /// outputs the caller has overwritten with `dL/d(output)`: computes the gradient of every
+    /// parameter (applied by [`Mlp::update`]) and, when `input_grad` is given
+    /// (`rows x n_inputs`), writes `dL/dx` there: a generator is trained through a
+    /// discriminator's input gradient.
+    pub(crate) fn backward(&mut self, x: &[f32], rows: usize, mut input_grad: Option<&mut [f32]>) {
+        let Mlp {
+            activation,
+            params,
+            widths,
+            scratch,
+        } = self;
+        let constants = activation.constants();
+        let last = widths.len() - 2;
+        let first_constants = 2 * (last + 1);
+        // The outputs now hold dL/dz of the output layer.
         let (mut_grads, pre) = (&mut scratch.grads, &mut scratch.pre);
         column_sums(
             &pre[last][..rows * widths[last + 1]],
@@ -331,15 +369,19 @@ impl Mlp {
                 View::new(a, rows, fan_in).t(),
                 View::new(dz, rows, fan_out),
             );
+            let weights = View::new(&params[2 * l], fan_in, fan_out).t();
             if l == 0 {
+                if let Some(dx) = input_grad.take() {
+                    multiply(
+                        &mut dx[..rows * fan_in],
+                        View::new(dz, rows, fan_out),
+                        weights,
+                    );
+                }
                 break;
             }
             let da = &mut scratch.upstream[..rows * fan_in];
-            multiply(
-                da,
-                View::new(dz, rows, fan_out),
-                View::new(&params[2 * l], fan_in, fan_out).t(),
-            );
+            multiply(da, View::new(dz, rows, fan_out), weights);
             multiply_and_sum_columns(
                 da,
                 &scratch.mult[l - 1][..rows * fan_in],
@@ -354,8 +396,19 @@ impl Mlp {
                 }
             }
         }
-        optimizer.step(params, mut_grads);
-        Ok(value)
+    }
+
+    /// The outputs of the latest [`Mlp::forward_for_training`] on `rows` rows, for the caller
+    /// to overwrite with `dL/d(output)` before [`Mlp::backward`] (when that gradient comes from
+    /// elsewhere: a discriminator's input gradient for a generator).
+    pub(crate) fn outputs_mut(&mut self, rows: usize) -> &mut [f32] {
+        let last = self.widths.len() - 2;
+        &mut self.scratch.pre[last][..rows * self.widths[last + 1]]
+    }
+
+    /// Applies the gradients of the latest [`Mlp::backward`] with `optimizer`.
+    pub(crate) fn update(&mut self, optimizer: &mut Optimizer) {
+        optimizer.step(&mut self.params, &mut self.scratch.grads);
     }
 
     /// Runs the network on `x` (whole rows) and returns the logits, row-major
@@ -627,6 +680,47 @@ mod tests {
             total += lse - f64::from(row[usize::from(label)]);
         }
         total / labels.len() as f64
+    }
+
+    #[test]
+    fn the_input_gradient_matches_finite_differences() {
+        // L = sum over rows and outputs of c_j * output_j, so dL/d(output) = c per row.
+        let act = Activation::parse("tanh(x) + 0.1 * x", "exact")
+            .unwrap()
+            .compile();
+        let config = NetworkConfig {
+            hidden: vec![5, 4],
+            ..NetworkConfig::default()
+        };
+        let op = ActivationOp::new(&act);
+        let mut net = Mlp::new(&config, 3, 2, op, &mut ChaCha8Rng::seed_from_u64(8)).unwrap();
+        let c = [0.7f32, -1.3];
+        let x = [0.5f32, -1.0, 0.3, 0.9, 0.2, -0.4];
+        let loss = |net: &Mlp, x: &[f32]| -> f64 {
+            let out = net.infer(x, None).unwrap();
+            out.chunks_exact(2)
+                .map(|o| f64::from(o[0] * c[0] + o[1] * c[1]))
+                .sum()
+        };
+        let outputs = net.forward_for_training(&x, 2).unwrap();
+        assert_eq!(outputs.len(), 4);
+        for o in outputs.chunks_exact_mut(2) {
+            o.copy_from_slice(&c);
+        }
+        let mut dx = [0.0f32; 6];
+        net.backward(&x, 2, Some(&mut dx));
+        let h = 1e-2f32;
+        for i in 0..x.len() {
+            let (mut up, mut down) = (x, x);
+            up[i] += h;
+            down[i] -= h;
+            let numeric = (loss(&net, &up) - loss(&net, &down)) / (2.0 * f64::from(h));
+            assert!(
+                (numeric - f64::from(dx[i])).abs() < 1e-3,
+                "x[{i}]: analytic {}, numeric {numeric}",
+                dx[i]
+            );
+        }
     }
 
     #[test]

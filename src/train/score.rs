@@ -25,10 +25,13 @@ pub enum Status {
 /// The metrics of one trained network, generic over the value type so that the same field list
 /// serves one seed (`Metrics<f64>`) and the summary over seeds (`Metrics<Spread>`).
 ///
-/// The test split is always measured; the training split, the validation split and the noise
-/// robustness only when the trainer's [`Measurements`](super::Measurements) ask for them (a
-/// search measures what its objectives need). A metric that was not measured is `None` and
-/// left out of the JSON form; so is, in a summary, one without a finite value on any seed.
+/// A classifier's test split is always measured; the training split, the validation split and
+/// the noise robustness only when the trainer's [`Measurements`](super::Measurements) ask for
+/// them (a search measures what its objectives need). A GAN task (`gan-ring`) has no splits:
+/// its generator's samples are scored instead (modes, high quality, reverse KL), and the
+/// accuracies and losses are `None`. A metric that was not measured is `None` and left out of
+/// the JSON form; so is, in a summary, one without a finite value on any seed. Sparsity and
+/// distinct values are always measured (of the discriminator, for a GAN).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Metrics<T> {
@@ -44,13 +47,16 @@ pub struct Metrics<T> {
     /// Mean cross-entropy on the validation set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_loss: Option<T>,
-    /// Accuracy on the test set.
-    pub test_accuracy: T,
-    /// Mean cross-entropy on the test set.
-    pub test_loss: T,
-    /// Share of hidden activation values (all hidden layers, test set) that are exactly zero.
+    /// Accuracy on the test set (always measured for a classification task; `None` for a GAN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<T>,
+    /// Mean cross-entropy on the test set (always measured for a classification task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_loss: Option<T>,
+    /// Share of hidden activation values (all hidden layers; the test set, or for a GAN the
+    /// discriminator on the scored generated samples) that are exactly zero.
     pub sparsity: T,
-    /// Number of distinct hidden activation values on the test set, counted up to
+    /// Number of distinct hidden activation values on the same inputs, counted up to
     /// [`DISTINCT_VALUES_CAP`]; `DISTINCT_VALUES_CAP + 1` means "more".
     pub distinct_values: T,
     /// Test accuracy with Gaussian noise of standard deviation 0.1 added to the (scaled) inputs.
@@ -59,10 +65,21 @@ pub struct Metrics<T> {
     /// Test accuracy with Gaussian noise of standard deviation 0.3 added to the inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noisy_accuracy_0_3: Option<T>,
+    /// GAN tasks: modes of the ring covered by the generator's samples, `0..=8`
+    /// ([`RingScores`](super::RingScores)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modes: Option<T>,
+    /// GAN tasks: share of generated samples within 3 standard deviations of a centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_quality: Option<T>,
+    /// GAN tasks: reverse KL divergence between the generated samples' mode histogram and the
+    /// uniform distribution over the modes, in `[0, ln 8]` (lower is better).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse_kl: Option<T>,
 }
 
 /// Number of fields of [`Metrics`].
-const METRIC_COUNT: usize = 10;
+const METRIC_COUNT: usize = 13;
 
 impl<T> Metrics<T> {
     /// The fields in declaration order (the always measured ones as `Some`).
@@ -72,31 +89,37 @@ impl<T> Metrics<T> {
             self.train_loss,
             self.validation_accuracy,
             self.validation_loss,
-            Some(self.test_accuracy),
-            Some(self.test_loss),
+            self.test_accuracy,
+            self.test_loss,
             Some(self.sparsity),
             Some(self.distinct_values),
             self.noisy_accuracy_0_1,
             self.noisy_accuracy_0_3,
+            self.modes,
+            self.high_quality,
+            self.reverse_kl,
         ]
     }
 
     /// Builds metrics from fields in declaration order; `None` if one that is always measured
-    /// (the test split's) is missing.
+    /// (sparsity, distinct values) is missing.
     fn from_array(a: [Option<T>; METRIC_COUNT]) -> Option<Self> {
-        let [train_accuracy, train_loss, validation_accuracy, validation_loss, test_accuracy, test_loss, sparsity, distinct_values, noisy_accuracy_0_1, noisy_accuracy_0_3] =
+        let [train_accuracy, train_loss, validation_accuracy, validation_loss, test_accuracy, test_loss, sparsity, distinct_values, noisy_accuracy_0_1, noisy_accuracy_0_3, modes, high_quality, reverse_kl] =
             a;
         Some(Metrics {
             train_accuracy,
             train_loss,
             validation_accuracy,
             validation_loss,
-            test_accuracy: test_accuracy?,
-            test_loss: test_loss?,
+            test_accuracy,
+            test_loss,
             sparsity: sparsity?,
             distinct_values: distinct_values?,
             noisy_accuracy_0_1,
             noisy_accuracy_0_3,
+            modes,
+            high_quality,
+            reverse_kl,
         })
     }
 }
@@ -120,6 +143,10 @@ pub struct Score {
     /// (and then left out of the serialised form).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constants: Vec<Vec<f32>>,
+    /// GAN tasks: a few of the trained generator's samples (`x, y`, rounded to 3 decimals),
+    /// for plots; empty otherwise (and then left out of the serialised form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated: Vec<[f32; 2]>,
 }
 
 impl Score {
@@ -228,8 +255,8 @@ impl Summary {
             .iter()
             .filter_map(|s| s.metrics.map(Metrics::into_array))
             .collect();
-        // A completed seed's test metrics are finite (a seed whose test outputs are not fails),
-        // so a summary has metrics exactly when a seed completed.
+        // A completed seed's sparsity and distinct values are always measured, so a summary
+        // has metrics exactly when a seed completed.
         let metrics = Metrics::from_array(std::array::from_fn(|i| {
             let column: Vec<f64> = completed.iter().filter_map(|m| m[i]).collect();
             Spread::of(&column)
@@ -249,9 +276,10 @@ impl Summary {
         }
     }
 
-    /// The median test accuracy over completed seeds, the headline number.
+    /// The median test accuracy over completed seeds, the headline number of a classification
+    /// task (`None` for a GAN task).
     pub fn median_test_accuracy(&self) -> Option<f64> {
-        self.metrics.map(|m| m.test_accuracy.median)
+        self.metrics?.test_accuracy.map(|s| s.median)
     }
 }
 
@@ -286,6 +314,7 @@ mod tests {
             wall_time_s: seed as f64,
             metrics,
             constants: Vec::new(),
+            generated: Vec::new(),
         }
     }
 
@@ -353,8 +382,9 @@ mod tests {
         let s = Summary::of(&[score(1, Some(m))], 1.0).metrics.unwrap();
         assert!(s.train_loss.is_none() && s.noisy_accuracy_0_3.is_none());
         assert_eq!(s.validation_accuracy.unwrap().median, 2.5);
-        // A record written when every metric was always measured.
-        let all = metrics(0.5);
+        // A record written when every metric was always measured (before GAN tasks).
+        let mut all = metrics(0.5);
+        (all.modes, all.high_quality, all.reverse_kl) = (None, None, None);
         let old = format!(
             "{{\"train_accuracy\":{},\"train_loss\":{},\"validation_accuracy\":{},\
              \"validation_loss\":{},\"test_accuracy\":{},\"test_loss\":{},\"sparsity\":{},\

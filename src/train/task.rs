@@ -3,8 +3,8 @@
 //! [`TrainError`], why a task could not be run.
 
 use super::dataset::{DatasetError, DatasetSpec};
-use super::network::{NetworkConfig, NetworkError};
-use super::optimizer::{HyperParameterError, OptimizerConfig};
+use super::network::{Init, NetworkConfig, NetworkError};
+use super::optimizer::{HyperParameterError, OptimizerConfig, OptimizerKind};
 use serde::{Deserialize, Serialize};
 
 /// How long to train each seed.
@@ -18,6 +18,13 @@ pub enum Budget {
 }
 
 /// Everything that defines how an activation is trained and scored, apart from the activation.
+///
+/// A classification task trains one network on the dataset's training split. When the dataset
+/// is [`DatasetSpec::GanRing`], the task is a GAN instead ([`Task::gan_ring`]): `network`
+/// gives the hidden widths and initialisation of both the generator (relu) and the
+/// discriminator (the candidate activation), `optimizer` is used for both, `batch_size` is the
+/// number of real and of generated samples per step, and `budget` must be in steps (one
+/// discriminator and one generator update each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     /// The dataset.
@@ -71,6 +78,36 @@ pub const MAX_STEPS: u64 = 100_000_000;
 pub const MAX_SEEDS: usize = 1000;
 
 impl Task {
+    /// The `gan-ring` task: generator 2 -> 64 -> 64 -> 2 (relu) and discriminator
+    /// 2 -> 64 -> 64 -> 1 (the candidate activation), PyTorch's default initialisation, the
+    /// non-saturating GAN loss, Adam (learning rate 1e-3, beta1 0.5, beta2 0.999), batch 128,
+    /// 3000 steps, seeds 0..4: the setting of VEEGAN's and PacGAN's ring experiments.
+    pub fn gan_ring() -> Task {
+        Task {
+            dataset: DatasetSpec::GanRing,
+            split_seed: 0,
+            network: NetworkConfig {
+                hidden: vec![64, 64],
+                init: Init::Torch,
+                normalize: false,
+            },
+            optimizer: OptimizerConfig {
+                kind: OptimizerKind::Adam {
+                    beta1: 0.5,
+                    beta2: 0.999,
+                    eps: 1e-8,
+                },
+                learning_rate: 1e-3,
+                weight_decay: 0.0,
+                clip_norm: None,
+            },
+            batch_size: 128,
+            budget: Budget::Steps(3000),
+            train_examples: None,
+            seeds: (0..4).collect(),
+        }
+    }
+
     /// Checks every setting, including the upper bounds ([`MAX_BATCH`], [`MAX_HIDDEN_WIDTH`],
     /// [`MAX_HIDDEN_LAYERS`], [`MAX_EPOCHS`], [`MAX_STEPS`], [`MAX_SEEDS`]); the message names the
     /// offending one.
@@ -109,6 +146,19 @@ impl Task {
         }
         if self.train_examples == Some(0) {
             return invalid("train_examples must be at least 1".to_string());
+        }
+        if self.dataset.is_gan() {
+            if let Budget::Epochs(_) = self.budget {
+                return invalid("a GAN task has no epochs: give its budget in steps".to_string());
+            }
+            if self.train_examples.is_some() {
+                return invalid("a GAN task has no training examples to subset".to_string());
+            }
+            if self.network.hidden.is_empty() {
+                return invalid(
+                    "a GAN task needs a hidden layer (the discriminator's activation)".to_string(),
+                );
+            }
         }
         if self.seeds.is_empty() || self.seeds.len() > MAX_SEEDS {
             return invalid(format!(
@@ -156,5 +206,14 @@ mod tests {
         assert!(bad(|t| t.budget = Budget::Steps(0)).contains("steps"));
         assert!(bad(|t| t.seeds.clear()).contains("seed"));
         assert!(bad(|t| t.optimizer.learning_rate = f32::NAN).contains("learning rate"));
+        let bad_gan = |f: fn(&mut Task)| {
+            let mut t = Task::gan_ring();
+            assert!(t.validate().is_ok());
+            f(&mut t);
+            t.validate().unwrap_err().to_string()
+        };
+        assert!(bad_gan(|t| t.budget = Budget::Epochs(3)).contains("steps"));
+        assert!(bad_gan(|t| t.train_examples = Some(10)).contains("subset"));
+        assert!(bad_gan(|t| t.network.hidden.clear()).contains("hidden layer"));
     }
 }

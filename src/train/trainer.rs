@@ -1,6 +1,8 @@
 //! The training loop: a [`Trainer`] holds a [`Task`] with its loaded data and turns a compiled
 //! activation into an [`Evaluation`], one [`Score`] per seed (the measurements themselves are in
-//! `measure.rs`, the task and its errors in `task.rs`).
+//! `measure.rs`, the task and its errors in `task.rs`). One loop runs every kind of task: a
+//! classifier's steps over its training split, or a GAN's (`gan.rs`) on the ring; it reports
+//! progress, stops a seed whose loss or weights stop being finite, and then scores it.
 //!
 //! Seeds train in parallel on [`Workers`]: a search hands its own (built once) to
 //! [`Trainer::evaluate_all`]; [`Trainer::evaluate`] builds as many as the current rayon pool
@@ -16,9 +18,10 @@
 //! println!("{:?}", evaluation.summary.median_test_accuracy());
 //! ```
 
-use super::dataset::Dataset;
-use super::measure::{forward_cost_ns, measure, Measurements};
-use super::network::Mlp;
+use super::dataset::{Dataset, Examples};
+use super::gan::Gan;
+use super::measure::{forward_cost_ns, measure, measure_gan, Measurements};
+use super::network::{Mlp, NetworkError};
 use super::op::ActivationOp;
 use super::optimizer::Optimizer;
 use super::score::{Evaluation, Score, Status, Summary};
@@ -59,11 +62,13 @@ pub struct Progress {
 ///
 /// The dataset is shared: every trainer of the same dataset and split seed in a process holds
 /// the one decoded copy ([`DatasetSpec::load_shared`](super::DatasetSpec::load_shared)), and
-/// cloning a trainer clones a pointer to it.
+/// cloning a trainer clones a pointer to it. A GAN task (`gan-ring`) has no dataset: it
+/// samples the ring as it trains.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     task: Task,
-    data: Arc<Dataset>,
+    /// The loaded dataset; `None` for a GAN task.
+    data: Option<Arc<Dataset>>,
     /// The training examples used: all of the training split, or the task's subset of it.
     train_rows: Vec<usize>,
     measurements: Measurements,
@@ -205,7 +210,10 @@ impl Trainer {
     /// with [`Trainer::measuring`].
     pub fn new(task: Task) -> Result<Self, TrainError> {
         task.validate()?;
-        let data = task.dataset.load_shared(task.split_seed)?;
+        let data = match task.dataset.is_gan() {
+            true => None,
+            false => Some(task.dataset.load_shared(task.split_seed)?),
+        };
         Trainer::with_data(task, data)
     }
 
@@ -226,20 +234,23 @@ impl Trainer {
     }
 
     /// Validates the task and pairs it with already loaded data (`task.dataset` is then only a
-    /// label).
-    fn with_data(task: Task, data: Arc<Dataset>) -> Result<Self, TrainError> {
+    /// label), or none for a GAN task.
+    fn with_data(task: Task, data: Option<Arc<Dataset>>) -> Result<Self, TrainError> {
         task.validate()?;
-        if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
-            return Err(TrainError::InvalidTask(format!(
-                "dataset {} has an empty split ({} train, {} validation, {} test)",
-                data.name,
-                data.train.len(),
-                data.validation.len(),
-                data.test.len()
-            )));
+        let mut train_rows = Vec::new();
+        if let Some(data) = &data {
+            if data.train.is_empty() || data.test.is_empty() || data.validation.is_empty() {
+                return Err(TrainError::InvalidTask(format!(
+                    "dataset {} has an empty split ({} train, {} validation, {} test)",
+                    data.name,
+                    data.train.len(),
+                    data.validation.len(),
+                    data.test.len()
+                )));
+            }
+            train_rows = training_subset(data.train.len(), task.train_examples, task.split_seed)
+                .map_err(TrainError::InvalidTask)?;
         }
-        let train_rows = training_subset(data.train.len(), task.train_examples, task.split_seed)
-            .map_err(TrainError::InvalidTask)?;
         Ok(Trainer {
             task,
             data,
@@ -266,9 +277,9 @@ impl Trainer {
         &self.task
     }
 
-    /// The loaded dataset.
-    pub fn data(&self) -> &Dataset {
-        &self.data
+    /// The loaded dataset; `None` for a GAN task, which samples its data as it trains.
+    pub fn data(&self) -> Option<&Dataset> {
+        self.data.as_deref()
     }
 
     /// Optimiser steps each seed takes when it does not stop early.
@@ -402,6 +413,7 @@ impl Trainer {
             wall_time_s: start.elapsed().as_secs_f64(),
             metrics: None,
             constants: Vec::new(),
+            generated: Vec::new(),
         };
         let op = match &prepared.op {
             Ok(op) => op.clone(),
@@ -417,44 +429,92 @@ impl Trainer {
                 return Ok((failed(reason.clone(), 0), 0.0));
             }
         };
-        let train = &self.data.train;
-        let mut net = Mlp::new(
-            &self.task.network,
-            self.data.n_features(),
-            self.data.n_classes,
-            op,
-            &mut rng(seed, 0),
-        )?;
-        let mut optimizer = Optimizer::new(&self.task.optimizer, net.parameters());
-        let mut order_rng = rng(seed, 1);
-        let mut order: Vec<usize> = self.train_rows.clone();
-        let mut next = order.len();
-        let batch = self.task.batch_size.min(order.len());
-        let mut xb = Vec::with_capacity(batch * train.n_features);
-        let mut yb = Vec::with_capacity(batch);
+        let (steps, measured, constants, scoring) = match &self.data {
+            Some(data) => {
+                let net = Mlp::new(
+                    &self.task.network,
+                    data.n_features(),
+                    data.n_classes,
+                    op,
+                    &mut rng(seed, 0),
+                )?;
+                let mut classifier = Classifier {
+                    optimizer: Optimizer::new(&self.task.optimizer, net.parameters()),
+                    net,
+                    examples: &data.train,
+                    order: self.train_rows.clone(),
+                    next: usize::MAX,
+                    order_rng: rng(seed, 1),
+                    batch: self.task.batch_size.min(self.train_rows.len()),
+                    x: Vec::new(),
+                    y: Vec::new(),
+                };
+                let (steps, failure) = self.run_steps(&mut classifier, seed, progress)?;
+                if let Some(reason) = failure {
+                    return Ok((failed(reason, steps), 0.0));
+                }
+                let scoring = Instant::now();
+                let net = &classifier.net;
+                let measured = measure(net, data, self.measurements, &mut rng(seed, 2))?;
+                let measured = measured.map(|m| (m, Vec::new()));
+                (steps, measured, net.constants().to_vec(), scoring)
+            }
+            None => {
+                let mut gan = Gan::new(
+                    &self.task.network,
+                    &self.task.optimizer,
+                    self.task.batch_size,
+                    op,
+                    &mut rng(seed, 0),
+                    rng(seed, 1),
+                )?;
+                let (steps, failure) = self.run_steps(&mut gan, seed, progress)?;
+                if let Some(reason) = failure {
+                    return Ok((failed(reason, steps), 0.0));
+                }
+                let scoring = Instant::now();
+                let measured = measure_gan(&gan, &mut rng(seed, 2))?;
+                let constants = gan.discriminator().constants().to_vec();
+                (steps, measured, constants, scoring)
+            }
+        };
+        let scoring_s = scoring.elapsed().as_secs_f64();
+        let score = match measured {
+            Ok((metrics, generated)) => Score {
+                seed,
+                status: Status::Completed,
+                steps,
+                wall_time_s: start.elapsed().as_secs_f64(),
+                metrics: Some(metrics),
+                constants,
+                generated,
+            },
+            Err(reason) => failed(reason, steps),
+        };
+        Ok((score, scoring_s))
+    }
+
+    /// Takes `model`'s steps for this trainer's budget, reporting progress every few steps and
+    /// checking the weights; returns the steps taken and, if the seed failed, why (the loss or
+    /// a weight stopped being finite, or the weights exploded).
+    fn run_steps(
+        &self,
+        model: &mut impl Training,
+        seed: u64,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<(u64, Option<String>), TrainError> {
+        let total = self.steps_per_seed();
         let (mut steps, mut reported, mut loss) = (0u64, 0u64, f32::NAN);
         let mut failure = None;
         while steps < total {
-            if next >= order.len() {
-                order.shuffle(&mut order_rng);
-                next = 0;
-            }
-            let end = (next + batch).min(order.len());
-            xb.clear();
-            yb.clear();
-            for &i in &order[next..end] {
-                xb.extend_from_slice(train.row(i));
-                yb.push(train.labels[i]);
-            }
-            next = end;
-            loss = net.train_step(&xb, &yb, &mut optimizer)?;
+            loss = model.step()?;
             steps += 1;
             if !loss.is_finite() {
                 failure = Some(format!("loss became {loss} at step {steps}"));
                 break;
             }
             if steps % REPORT_EVERY == 0 || steps == total {
-                if let Some(problem) = weight_problem(net.parameters()) {
+                if let Some(problem) = model.weight_problem() {
                     failure = Some(format!("{problem} at step {steps}"));
                     break;
                 }
@@ -479,28 +539,78 @@ impl Trainer {
             loss,
             finished: true,
         });
-        if let Some(reason) = failure {
-            return Ok((failed(reason, steps), 0.0));
-        }
-        let scoring = Instant::now();
-        let measured = measure(&net, &self.data, self.measurements, &mut rng(seed, 2))?;
-        let scoring_s = scoring.elapsed().as_secs_f64();
-        let score = match measured {
-            Ok(metrics) => Score {
-                seed,
-                status: Status::Completed,
-                steps,
-                wall_time_s: start.elapsed().as_secs_f64(),
-                metrics: Some(metrics),
-                constants: net.constants().to_vec(),
-            },
-            Err(reason) => failed(reason, steps),
-        };
-        Ok((score, scoring_s))
+        Ok((steps, failure))
     }
 }
 
-/// The random stream `stream` of a seed: 0 initialisation, 1 batch order, 2 input noise.
+/// What [`Trainer::run_steps`] trains: a classifier or a GAN.
+trait Training {
+    /// One optimiser step (a GAN: one of each network); returns the loss (a GAN: the sum of
+    /// the discriminator's and the generator's). When it is not finite nothing more is
+    /// updated, and training stops.
+    fn step(&mut self) -> Result<f32, NetworkError>;
+
+    /// What is wrong with the weights, if anything ([`weight_problem`]).
+    fn weight_problem(&self) -> Option<String>;
+}
+
+/// A classifier in training: its network and optimiser, and the batch order over its
+/// training rows (reshuffled at each epoch).
+struct Classifier<'a> {
+    net: Mlp,
+    optimizer: Optimizer,
+    examples: &'a Examples,
+    /// The training rows, in this epoch's order.
+    order: Vec<usize>,
+    /// The position in `order` of the next batch (past the end: a new epoch is due).
+    next: usize,
+    order_rng: ChaCha8Rng,
+    batch: usize,
+    /// The batch's features and labels.
+    x: Vec<f32>,
+    y: Vec<u8>,
+}
+
+impl Training for Classifier<'_> {
+    fn step(&mut self) -> Result<f32, NetworkError> {
+        if self.next >= self.order.len() {
+            self.order.shuffle(&mut self.order_rng);
+            self.next = 0;
+        }
+        let end = (self.next + self.batch).min(self.order.len());
+        self.x.clear();
+        self.y.clear();
+        for &i in &self.order[self.next..end] {
+            self.x.extend_from_slice(self.examples.row(i));
+            self.y.push(self.examples.labels[i]);
+        }
+        self.next = end;
+        self.net.train_step(&self.x, &self.y, &mut self.optimizer)
+    }
+
+    fn weight_problem(&self) -> Option<String> {
+        weight_problem(self.net.parameters())
+    }
+}
+
+impl Training for Gan {
+    fn step(&mut self) -> Result<f32, NetworkError> {
+        let losses = Gan::step(self)?;
+        Ok(losses.discriminator + losses.generator)
+    }
+
+    fn weight_problem(&self) -> Option<String> {
+        weight_problem(self.generator().parameters())
+            .map(|p| format!("generator: {p}"))
+            .or_else(|| {
+                weight_problem(self.discriminator().parameters())
+                    .map(|p| format!("discriminator: {p}"))
+            })
+    }
+}
+
+/// The random stream `stream` of a seed: 0 initialisation, 1 batch order (a GAN: its latent
+/// codes and ring samples in training), 2 input noise (a GAN: the latent codes it is scored on).
 fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     r.set_stream(stream);
@@ -589,7 +699,7 @@ mod tests {
             ..Task::default()
         };
         let all = Trainer::new(task(None, 0)).unwrap();
-        let n_train = all.data().train.len();
+        let n_train = all.data().unwrap().train.len();
         assert_eq!(all.steps_per_seed(), n_train.div_ceil(64) as u64);
         let some = all.for_task(task(Some(100), 0)).unwrap();
         assert_eq!(some.steps_per_seed(), 2);
@@ -602,7 +712,10 @@ mod tests {
             all.for_task(task(Some(100), 0)).unwrap().train_rows
         );
         // The data is shared, not copied; another split is refused.
-        assert!(Arc::ptr_eq(&all.data, &some.data));
+        assert!(Arc::ptr_eq(
+            all.data.as_ref().unwrap(),
+            some.data.as_ref().unwrap()
+        ));
         assert!(all.for_task(task(Some(100), 1)).is_err());
         let too_many = all.for_task(task(Some(n_train + 1), 0)).unwrap_err();
         assert!(

@@ -14,6 +14,7 @@ fn dir() -> PathBuf {
 fn report() -> Box<FinalReport> {
     Box::new(FinalReport {
         seeds: vec![100],
+        metric: radact::search::Objective::TestAccuracy,
         baselines: Vec::new(),
         candidates: Vec::new(),
     })
