@@ -4,7 +4,7 @@
 //! Redis restarted mid-run, poison and malformed jobs, and a password that never shows.
 
 use radact::activation::Activation;
-use radact::dispatch::job::{dataset_checksum, Job, JobOutcome, JobResult};
+use radact::dispatch::job::{training_data_checksum, Job, JobOutcome, JobResult};
 use radact::dispatch::queue::{run_token, Keys, GROUP};
 use radact::train::{Budget, Task, Trainer};
 use serde_json::Value;
@@ -595,7 +595,7 @@ fn poison_and_malformed_jobs_are_failed_with_a_reason_never_run() {
         ..Task::default()
     };
     let trainer = Trainer::new(task).unwrap();
-    let sum = dataset_checksum(trainer.data());
+    let sum = training_data_checksum(&trainer);
     let act = Activation::parse("tanh(x)", "exact").unwrap();
     let good = Job::new(&trainer, &act, 7, &sum);
     redis::cmd("XGROUP")

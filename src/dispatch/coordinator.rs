@@ -3,7 +3,7 @@
 //! stream (the first per job id counts), publishes again what was lost, and returns the
 //! evaluations in job order; the run directory stays the coordinator's alone.
 
-use super::job::{dataset_checksum, Job, JobOutcome, JobResult};
+use super::job::{training_data_checksum, Job, JobOutcome, JobResult};
 use super::queue::{is_run_token, queue_status, Notify, Queue, PUBLISH};
 use super::status::QueueStatus;
 use super::{CandidateJob, DispatchError, Dispatcher};
@@ -197,10 +197,12 @@ impl Dispatcher for RedisDispatcher {
         let mut order: Vec<(u64, String)> = Vec::new();
         for j in jobs {
             let trainer: &Trainer = j.trainer;
-            let data = trainer.data() as *const _;
+            let data = trainer
+                .data()
+                .map_or(std::ptr::null(), |d| d as *const Dataset);
             let sum = checksums
                 .entry(data)
-                .or_insert_with(|| dataset_checksum(trainer.data()))
+                .or_insert_with(|| training_data_checksum(trainer))
                 .clone();
             let mut seeds = Vec::new();
             for &seed in &trainer.task().seeds {

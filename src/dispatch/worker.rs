@@ -10,7 +10,7 @@
 //! seed at a time on the calling thread (as a local training thread does) and loads each
 //! task's dataset once.
 
-use super::job::{dataset_checksum, job_id_of, run_job, Job, JobOutcome, JobResult};
+use super::job::{job_id_of, run_job, training_data_checksum, Job, JobOutcome, JobResult};
 use super::queue::{is_run_token, now_ms, Notify, Queue, FINISH, GROUP, HEARTBEAT, MAX_DELIVERIES};
 use super::status::WorkerReport;
 use super::DispatchError;
@@ -434,7 +434,7 @@ impl Consumer {
             Trainer::new(job.task.clone())
                 .map(|t| {
                     let t = t.measuring(job.measurements.into());
-                    let sum = dataset_checksum(t.data());
+                    let sum = training_data_checksum(&t);
                     (t, sum)
                 })
                 .map_err(|e| format!("cannot set up the task on this worker: {e}"))
