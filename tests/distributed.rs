@@ -271,6 +271,20 @@ fn search_args<'a>(space: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a s
     args
 }
 
+/// `radact search` of `space` into `out`, its candidates trained through `redis`'s `queue`
+/// (logged to `coordinator.log` in `dir`).
+fn coordinator(space: &str, out: &Path, redis: &RedisServer, queue: &str, dir: &Path) -> Proc {
+    let url = redis.url();
+    Proc::spawn(
+        &search_args(
+            space,
+            out.to_str().unwrap(),
+            &["--dispatch", &url, "--queue", queue],
+        ),
+        dir.join("coordinator.log"),
+    )
+}
+
 /// One journal record reduced to what must be reproducible: id, rung, formula, backward,
 /// status, objectives.
 type Line = (u64, u64, String, String, String, Option<Vec<f64>>);
@@ -407,15 +421,7 @@ fn a_killed_workers_job_is_reclaimed_and_finished_elsewhere() {
     let redis = RedisServer::start(None);
     let first = worker(&redis, "qk", "first", "1", tmp.path());
     let out = tmp.path().join("remote");
-    let url = redis.url();
-    let coordinator = Proc::spawn(
-        &search_args(
-            &space,
-            out.to_str().unwrap(),
-            &["--dispatch", &url, "--queue", "qk"],
-        ),
-        tmp.path().join("coordinator.log"),
-    );
+    let coordinator = coordinator(&space, &out, &redis, "qk", tmp.path());
     first.wait_for("started", 60);
     first.signal(libc::SIGKILL);
     let killed = Instant::now();
@@ -449,15 +455,7 @@ fn a_stopped_workers_late_result_is_dropped() {
     let redis = RedisServer::start(None);
     let sleeper = worker(&redis, "qs", "sleeper", "1", tmp.path());
     let out = tmp.path().join("remote");
-    let url = redis.url();
-    let coordinator = Proc::spawn(
-        &search_args(
-            &space,
-            out.to_str().unwrap(),
-            &["--dispatch", &url, "--queue", "qs"],
-        ),
-        tmp.path().join("coordinator.log"),
-    );
+    let coordinator = coordinator(&space, &out, &redis, "qs", tmp.path());
     sleeper.wait_for("started", 60);
     sleeper.signal(libc::SIGSTOP);
     let other = worker(&redis, "qs", "other", "1", tmp.path());
@@ -520,15 +518,7 @@ fn redis_restarted_mid_run_loses_nothing() {
         .map(|i| worker(&redis, "qx", &format!("w{i}"), "5", tmp.path()))
         .collect();
     let out = tmp.path().join("remote");
-    let url = redis.url();
-    let coordinator = Proc::spawn(
-        &search_args(
-            &space,
-            out.to_str().unwrap(),
-            &["--dispatch", &url, "--queue", "qx"],
-        ),
-        tmp.path().join("coordinator.log"),
-    );
+    let coordinator = coordinator(&space, &out, &redis, "qx", tmp.path());
     workers[0].wait_for("started", 60);
     // Redis goes away with all its data (no persistence), and comes back a second later.
     redis.kill();
