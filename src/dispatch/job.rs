@@ -165,8 +165,8 @@ pub fn is_job_id(id: &str) -> bool {
 pub enum JobOutcome {
     /// The seed was trained (its score may still say the training failed, as on one machine).
     Trained {
-        /// The seed's score.
-        score: Score,
+        /// The seed's score (boxed: it is large, a failure is small).
+        score: Box<Score>,
         /// Seconds the seed took, training and scoring.
         seconds: f64,
         /// Seconds of those spent scoring.
@@ -227,7 +227,7 @@ impl JobResult {
                     ));
                 }
                 Ok((
-                    score.clone(),
+                    Score::clone(score),
                     SeedTimes {
                         seconds: *seconds,
                         scoring_s: *scoring_s,
@@ -308,7 +308,7 @@ pub fn run_job(
     let compiled: CompiledActivation = activation.compile();
     match trainer.train_one(&compiled, job.seed) {
         Ok((score, times)) => JobOutcome::Trained {
-            score,
+            score: Box::new(score),
             seconds: times.seconds,
             scoring_s: times.scoring_s,
         },
