@@ -294,6 +294,9 @@ impl RadactApp {
         self.samples.update(selected.last().copied());
         self.graph.update(selected.last().copied());
         if let Some(config) = self.session.run().and_then(|r| r.config.as_ref()) {
+            let gan = config.space.task.dataset.is_gan();
+            self.population.show_metrics_of(gan);
+            self.pareto.fit_to_run(gan, config.space.main_objective());
             self.progress.update(
                 self.population.rows(),
                 self.population.version(),

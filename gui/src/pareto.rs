@@ -73,6 +73,22 @@ impl Default for Pareto {
 }
 
 impl Pareto {
+    /// Keeps the axes to metrics a run of this kind measures (`gan`: a GAN run, else a
+    /// classification run): an axis showing a metric the run does not have becomes cost (x) or
+    /// the run's `main` objective (y); a chosen axis the run has is kept.
+    pub fn fit_to_run(&mut self, gan: bool, main: Objective) {
+        let measured = |m: Metric| match m {
+            Metric::Objective(o) => o.measured_on(gan),
+            Metric::ForwardNs => true,
+        };
+        if !measured(self.x) {
+            self.x = Metric::Objective(Objective::Cost);
+        }
+        if !measured(self.y) {
+            self.y = Metric::Objective(main);
+        }
+    }
+
     /// Shows the axis choosers and the scatter; returns the id of a clicked candidate.
     pub fn ui(
         &mut self,

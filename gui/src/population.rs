@@ -69,11 +69,20 @@ impl StatusFilter {
     }
 }
 
-/// The numeric columns of the table, in order, with their short headers.
-const METRIC_COLUMNS: [(Metric, &str); 4] = [
+/// The numeric columns of the table for a classification run, in order, with their short
+/// headers.
+const CLASSIFICATION_COLUMNS: [(Metric, &str); 4] = [
     (Metric::Objective(Objective::ValidationAccuracy), "val acc"),
     (Metric::Objective(Objective::ValidationLoss), "val loss"),
     (Metric::Objective(Objective::Sparsity), "sparsity"),
+    (Metric::Objective(Objective::Cost), "cost"),
+];
+
+/// The numeric columns of the table for a GAN run (whose candidates have no accuracy or loss).
+const GAN_COLUMNS: [(Metric, &str); 4] = [
+    (Metric::Objective(Objective::ReverseKl), "rev KL"),
+    (Metric::Objective(Objective::Modes), "modes"),
+    (Metric::Objective(Objective::HighQuality), "hq share"),
     (Metric::Objective(Objective::Cost), "cost"),
 ];
 
@@ -93,6 +102,8 @@ pub struct Population {
     status_filter: StatusFilter,
     /// Selected ids, in the order they were selected.
     selected: Vec<u64>,
+    /// Whether the run is a GAN run (its table shows the GAN metrics).
+    gan: bool,
 }
 
 impl Default for Population {
@@ -108,6 +119,7 @@ impl Default for Population {
             filter: String::new(),
             status_filter: StatusFilter::All,
             selected: Vec::new(),
+            gan: false,
         }
     }
 }
@@ -122,6 +134,21 @@ impl Population {
             version: self.version + 1,
             ..Population::default()
         };
+    }
+
+    /// Shows the metrics of a GAN run (`gan`: reverse KL, modes, high-quality share, cost) or
+    /// of a classification run (validation accuracy and loss, sparsity, cost) in the table.
+    pub fn show_metrics_of(&mut self, gan: bool) {
+        self.gan = gan;
+    }
+
+    /// The numeric columns the table shows, with their short headers.
+    pub fn metric_columns(&self) -> &'static [(Metric, &'static str)] {
+        if self.gan {
+            &GAN_COLUMNS
+        } else {
+            &CLASSIFICATION_COLUMNS
+        }
     }
 
     /// Adds rows; a row with an id already present replaces it (a resumed search reports the
@@ -341,6 +368,7 @@ impl Population {
         let toggle = click_toggles(ui);
         let mut clicked: Option<u64> = None;
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+        let columns = self.metric_columns();
         let mut table = TableBuilder::new(ui)
             .id_salt("population")
             .striped(true)
@@ -352,7 +380,7 @@ impl Population {
             .column(Column::initial(34.0).at_least(28.0))
             .column(Column::remainder().at_least(120.0).clip(true))
             .column(Column::initial(90.0).at_least(50.0).clip(true));
-        for _ in METRIC_COLUMNS {
+        for _ in columns {
             table = table.column(Column::initial(60.0).at_least(40.0));
         }
         table = table
@@ -379,7 +407,7 @@ impl Population {
                 header.col(|ui| {
                     self.header_button(ui, "backward", SortKey::Backward, "backward mode")
                 });
-                for (m, short) in METRIC_COLUMNS {
+                for &(m, short) in columns {
                     header.col(|ui| self.header_button(ui, short, SortKey::Metric(m), m.label()));
                 }
                 header.col(|ui| {
@@ -414,7 +442,7 @@ impl Population {
                     table_row.col(|ui| {
                         ui.label(&row.backward);
                     });
-                    for (m, _) in METRIC_COLUMNS {
+                    for &(m, _) in columns {
                         table_row.col(|ui| {
                             ui.label(format_metric(m, row.metric(m)));
                         });

@@ -7,8 +7,10 @@ use common::{fixture_run, harness, step_until};
 use egui_kittest::kittest::Queryable;
 use radact::run::{Run, RunConfig};
 use radact::search::engine::{Engine, EngineState};
+use radact::search::Objective;
 use radact::search::SearchSpace;
 use radact::train::{Budget, KEPT_SAMPLES};
+use radact_gui::row::Metric;
 use radact_gui::RadactApp;
 use std::time::Duration;
 
@@ -55,6 +57,12 @@ fn a_gan_candidate_shows_its_generated_samples_over_the_ring() {
     });
     h.step();
     assert!(!h.state().samples.shown(), "nothing selected, no scatter");
+    // The table and the Pareto scatter show what a GAN run measures, not accuracies.
+    assert!(h.query_by_label("rev KL").is_some());
+    assert!(h.query_by_label("modes").is_some());
+    assert!(h.query_by_label("val acc").is_none());
+    assert_eq!(h.state().pareto.y, Metric::Objective(Objective::ReverseKl));
+    assert_eq!(h.state().pareto.x, Metric::Objective(Objective::Cost));
     h.get_by_label(&chosen.formula).click();
     h.step();
     h.step();
@@ -93,6 +101,13 @@ fn a_classification_candidate_has_no_sample_plot() {
     step_until(&mut h, Duration::from_secs(20), "the journal", |app| {
         app.population.len() == records.len()
     });
+    h.step();
+    assert!(h.query_by_label("val acc").is_some());
+    assert!(h.query_by_label("rev KL").is_none());
+    assert_eq!(
+        h.state().pareto.y,
+        Metric::Objective(Objective::ValidationAccuracy)
+    );
     h.get_by_label(&chosen.formula).click();
     h.step();
     h.step();
