@@ -81,7 +81,7 @@ fn a_tiny_gan_ring_search_runs_end_to_end() {
     }
     let inspect = ok(&["inspect", run.to_str().unwrap()]);
     assert!(
-        inspect.contains("Hall of fame (reverse_kl, modes, modes)"),
+        inspect.contains("Hall of fame (reverse_kl, modes, high-quality share)"),
         "{inspect}"
     );
     assert!(

@@ -407,18 +407,29 @@ impl HallOfFame {
         self.top.first()
     }
 
-    /// A plain-text table: the top entries with their objective values, median test accuracy
-    /// (a GAN run: median modes covered) and number of variants, then the Pareto front when there are several objectives.
+    /// A plain-text table: the top entries with their objective values, a headline measure
+    /// that is not one of them (median test accuracy; a GAN run: median modes covered, or the
+    /// median high-quality share when modes is an objective) and number of variants, then the
+    /// Pareto front when there are several objectives.
     pub fn table(&self) -> String {
         let names: Vec<String> = self.objectives.iter().map(|o| o.to_string()).collect();
-        // A GAN run's objectives are GAN objectives: its headline is the modes covered.
+        // A GAN run's objectives are GAN objectives: its headline is a GAN measure too.
         let gan = self.objectives.iter().any(|o| !o.measured_on(false));
-        let headline = if gan { "modes" } else { "test accuracy" };
-        let mut out = format!("Hall of fame ({}, {headline}):\n", names.join(", "));
+        let headline = match (gan, self.objectives.contains(&Objective::Modes)) {
+            (false, _) => Objective::TestAccuracy,
+            (true, false) => Objective::Modes,
+            (true, true) => Objective::HighQuality,
+        };
+        let mut out = format!(
+            "Hall of fame ({}, {}):\n",
+            names.join(", "),
+            headline.label()
+        );
         for e in &self.top {
-            let value = e.summary.metrics.as_ref().and_then(|m| match gan {
-                true => m.modes.map(|s| format!("{:.1}", s.median)),
-                false => m.test_accuracy.map(|s| format!("{:.4}", s.median)),
+            let value = e.summary.metrics.as_ref().and_then(|m| match headline {
+                Objective::Modes => m.modes.map(|s| format!("{:.1}", s.median)),
+                Objective::HighQuality => m.high_quality.map(|s| format!("{:.3}", s.median)),
+                _ => m.test_accuracy.map(|s| format!("{:.4}", s.median)),
             });
             let test = value.unwrap_or_else(|| "-".to_string());
             let variants = if e.variants > 1 {
