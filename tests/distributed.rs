@@ -7,7 +7,6 @@ use radact::activation::Activation;
 use radact::dispatch::job::{training_data_checksum, Job, JobOutcome, JobResult};
 use radact::dispatch::queue::{run_token, Keys, GROUP};
 use radact::train::{Budget, Task, Trainer};
-use serde_json::Value;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{ok, TINY};
+use common::{journal, ok, JournalLine, TINY};
 
 /// A `redis-server` of the test's own: free port, temp dir, no persistence; killed on drop.
 struct RedisServer {
@@ -285,30 +284,6 @@ fn coordinator(space: &str, out: &Path, redis: &RedisServer, queue: &str, dir: &
     )
 }
 
-/// One journal record reduced to what must be reproducible: id, rung, formula, backward,
-/// status, objectives.
-type Line = (u64, u64, String, String, String, Option<Vec<f64>>);
-
-fn journal(dir: &Path) -> Vec<Line> {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            (
-                v["id"].as_u64().unwrap(),
-                v["rung"].as_u64().unwrap_or(0),
-                v["formula"].as_str().unwrap().to_string(),
-                v["backward"].as_str().unwrap().to_string(),
-                v["status"].as_str().unwrap().to_string(),
-                v["objectives"]
-                    .as_array()
-                    .map(|a| a.iter().map(|x| x.as_f64().unwrap()).collect()),
-            )
-        })
-        .collect()
-}
-
 fn journal_len(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("journal.jsonl"))
         .map(|t| t.lines().count())
@@ -330,7 +305,7 @@ fn slow_space(dir: &Path) -> String {
 }
 
 /// The local run of `space` (one thread), for comparison.
-fn local_journal(space: &str, dir: &Path) -> Vec<Line> {
+fn local_journal(space: &str, dir: &Path) -> Vec<JournalLine> {
     let out = dir.join("local");
     ok(&search_args(
         space,

@@ -3,41 +3,16 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{ok, radact, runs_json, tiny_search, TINY};
+use common::{journal, ok, radact, runs_json, tiny_search, TINY};
 
 fn events(stdout: &str) -> Vec<Value> {
     stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-/// One journal record reduced to what must be reproducible: id, formula, backward, status,
-/// objectives.
-type Line = (u64, String, String, String, Option<Vec<f64>>);
-
-/// The journal as comparable lines.
-fn journal(dir: &Path) -> Vec<Line> {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            (
-                v["id"].as_u64().unwrap(),
-                v["formula"].as_str().unwrap().to_string(),
-                v["backward"].as_str().unwrap().to_string(),
-                v["status"].as_str().unwrap().to_string(),
-                v["objectives"]
-                    .as_array()
-                    .map(|a| a.iter().map(|x| x.as_f64().unwrap()).collect()),
-            )
-        })
         .collect()
 }
 
@@ -104,10 +79,10 @@ fn a_tiny_search_runs_end_to_end_and_is_reproducible_across_thread_counts() {
     }
     // Baselines come first, and candidates are real, trained networks (better than chance).
     let j = journal(&a);
-    assert_eq!(j[0].1, "relu(x)");
+    assert_eq!(j[0].formula, "relu(x)");
     let best = j
         .iter()
-        .filter_map(|r| r.4.as_ref().map(|o| o[0]))
+        .filter_map(|r| r.objectives.as_ref().map(|o| o[0]))
         .fold(0.0, f64::max);
     assert!(best > 0.5, "best validation accuracy {best}");
 

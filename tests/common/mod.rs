@@ -51,3 +51,37 @@ pub fn runs_json(root: &std::path::Path) -> serde_json::Value {
     let text = ok(&["runs", "--dir", root.to_str().unwrap(), "--json"]);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
+
+/// One journal record reduced to what must be reproducible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalLine {
+    pub id: u64,
+    /// The rung it was trained at (0 without a ladder).
+    pub rung: u64,
+    pub formula: String,
+    pub backward: String,
+    pub status: String,
+    /// The objective values, when trained.
+    pub objectives: Option<Vec<f64>>,
+}
+
+/// The journal of the run in `dir` as comparable lines.
+pub fn journal(dir: &std::path::Path) -> Vec<JournalLine> {
+    std::fs::read_to_string(dir.join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            JournalLine {
+                id: v["id"].as_u64().unwrap(),
+                rung: v["rung"].as_u64().unwrap_or(0),
+                formula: v["formula"].as_str().unwrap().to_string(),
+                backward: v["backward"].as_str().unwrap().to_string(),
+                status: v["status"].as_str().unwrap().to_string(),
+                objectives: v["objectives"]
+                    .as_array()
+                    .map(|a| a.iter().map(|x| x.as_f64().unwrap()).collect()),
+            }
+        })
+        .collect()
+}
