@@ -84,6 +84,18 @@ fn a_tiny_gan_ring_search_runs_end_to_end() {
         inspect.contains("Hall of fame (reverse_kl, modes, high-quality share)"),
         "{inspect}"
     );
+    // Each entry: id, reverse KL, modes, then the median high-quality share (3 decimals).
+    let first = inspect
+        .lines()
+        .skip_while(|l| !l.starts_with("Hall of fame"))
+        .nth(1)
+        .unwrap();
+    let share = first.split_whitespace().nth(3).unwrap();
+    assert_eq!(share.split('.').nth(1).map(str::len), Some(3), "{first}");
+    assert!(
+        (0.0..=1.0).contains(&share.parse::<f64>().unwrap()),
+        "{first}"
+    );
     assert!(
         inspect.contains("Final check: reverse KL over 2 new seeds"),
         "{inspect}"

@@ -15,7 +15,7 @@
 //! dimension to maximise. A promotion replaces the candidate's lower-rung entry, which the
 //! live hall of fame does by rebuilding from the latest record of each candidate.
 
-use super::objective::scores;
+use super::objective::{metric, scores};
 use super::pareto::dominates;
 use super::record::{Outcome, Record};
 use super::space::FieldError;
@@ -420,17 +420,22 @@ impl HallOfFame {
             (true, false) => Objective::Modes,
             (true, true) => Objective::HighQuality,
         };
+        let decimals = match headline {
+            Objective::Modes => 1,
+            Objective::HighQuality => 3,
+            _ => 4,
+        };
         let mut out = format!(
             "Hall of fame ({}, {}):\n",
             names.join(", "),
             headline.label()
         );
         for e in &self.top {
-            let value = e.summary.metrics.as_ref().and_then(|m| match headline {
-                Objective::Modes => m.modes.map(|s| format!("{:.1}", s.median)),
-                Objective::HighQuality => m.high_quality.map(|s| format!("{:.3}", s.median)),
-                _ => m.test_accuracy.map(|s| format!("{:.4}", s.median)),
-            });
+            let value = e
+                .summary
+                .metrics
+                .as_ref()
+                .and_then(|m| metric(headline, m).map(|s| format!("{:.decimals$}", s.median)));
             let test = value.unwrap_or_else(|| "-".to_string());
             let variants = if e.variants > 1 {
                 format!("  ({} variants)", e.variants)
