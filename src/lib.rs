@@ -84,6 +84,7 @@ pub mod activation;
 pub mod dispatch;
 pub mod expr;
 pub mod grad;
+pub mod model;
 
 pub mod export;
 pub mod run;

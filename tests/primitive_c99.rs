@@ -1,8 +1,8 @@
 //! The C99 bodies of the primitive table against radact's kernels.
 //!
 //! Every primitive's C body ([`radact::expr::primitive::Code::c`]) is compiled, with the C
-//! support helpers and named constants it uses (emitted here as the Rust and Python generators
-//! emit theirs; a C export would take them over), into one program with
+//! support helpers and named constants it uses (from [`radact::export::c`], which the network
+//! export uses too), into one program with
 //! `cc -std=c99 -pedantic -Wall -Wextra -Wdouble-promotion -Werror`. The program evaluates each
 //! kernel on a grid of inputs (0, -0, subnormals, ties, jumps, large values, ±f32::MAX, ±inf,
 //! NaN; every pair of a smaller grid for binary kernels) with default and other parameters, and
@@ -17,12 +17,10 @@
 //! The n-ary primitives fold a binary kernel and have no body of their own. Skipped, with a
 //! message, when there is no `cc`.
 
-use radact::expr::kernels::{
-    LEAKY_SLOPE, LOG_EPS, MOD_EPS, RECIPROCAL_EPS, SELU_ALPHA, SELU_SCALE, WAVE_PERIOD,
-};
+use radact::export::c::{kernel_function, literal, support};
 use radact::expr::primitive::{Arity, Kernel, CATALOGUE};
 use radact::expr::{Op, Primitive};
-use std::f32::consts::{FRAC_1_SQRT_2, PI};
+use std::f32::consts::PI;
 use std::fmt::Write;
 use std::process::Command;
 
@@ -33,197 +31,12 @@ const LIBM_ULPS: u32 = 4;
 /// The kernels that call the `libm` crate, directly or (`gelu`) through `erf`.
 const LIBM: &[Op] = &[Op::Arcsinh, Op::Erf, Op::Erfc, Op::Gelu];
 
-/// A C literal of exactly `v`: the shortest decimal that reads back as `v`, as a `float`.
-fn c_literal(v: f32) -> String {
-    format!("{v:e}f")
-}
-
-/// The named constants C bodies may read, with radact's values.
-fn constants() -> Vec<(&'static str, String)> {
-    [
-        ("RECIPROCAL_EPS", RECIPROCAL_EPS),
-        ("LOG_EPS", LOG_EPS),
-        ("MOD_EPS", MOD_EPS),
-        ("PI", PI),
-        ("WAVE_PERIOD", WAVE_PERIOD),
-        ("FRAC_1_SQRT_2", FRAC_1_SQRT_2),
-        ("LEAKY_SLOPE", LEAKY_SLOPE),
-        ("SELU_SCALE", SELU_SCALE),
-        ("SELU_ALPHA", SELU_ALPHA),
-    ]
-    .into_iter()
-    .map(|(name, value)| {
-        let source = format!("static const float {name} = {};", c_literal(value));
-        (name, source)
-    })
-    .collect()
-}
-
-/// The support functions C bodies may call, each after those it calls: the C of radact's
-/// `saturate`, `sigmoid_of`, `softplus_of`, `reciprocal_of`, `floored_mod`, `f32::clamp` and
-/// `bessel_scaled`.
-const FUNCTIONS: &[(&str, &str)] = &[
-    (
-        "sat",
-        "/* Saturates +-inf to +-FLT_MAX, as radact does after every primitive; NaN stays NaN. */
-static float sat(float y) {
-    return y < -FLT_MAX ? -FLT_MAX : (y > FLT_MAX ? FLT_MAX : y);
-}",
-    ),
-    (
-        "sigmoid_of",
-        "static float sigmoid_of(float x) {
-    return 1.0f / (1.0f + expf(-x));
-}",
-    ),
-    (
-        "softplus_of",
-        "/* ln(1 + e^x), computed stably. */
-static float softplus_of(float x) {
-    return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
-}",
-    ),
-    (
-        "reciprocal_of",
-        "/* Protected 1/x: x / (x^2 + RECIPROCAL_EPS), 0 at 0. */
-static float reciprocal_of(float x) {
-    return x / (x * x + RECIPROCAL_EPS);
-}",
-    ),
-    (
-        "floored_mod",
-        "/* Floored modulus x - c floor(x / c), with |c| at least MOD_EPS. */
-static float floored_mod(float x, float c) {
-    if (fabsf(c) < MOD_EPS) {
-        c = copysignf(MOD_EPS, c);
-    }
-    return x - c * floorf(x / c);
-}",
-    ),
-    (
-        "clamp_of",
-        "/* Rust's f32::clamp: lo below lo, hi above hi, NaN stays NaN. */
-static float clamp_of(float x, float lo, float hi) {
-    if (x < lo) {
-        x = lo;
-    }
-    if (x > hi) {
-        x = hi;
-    }
-    return x;
-}",
-    ),
-    (
-        "bessel_scaled",
-        "/* (e^-|x| I0(x), e^-|x| I1(x)) by Abramowitz and Stegun 9.8.1-9.8.4, computed in double. */
-typedef struct {
-    float i0e, i1e;
-} bessel_pair;
-
-static bessel_pair bessel_scaled(float xf) {
-    double x = (double)xf;
-    double ax = fabs(x);
-    bessel_pair r;
-    if (isnan(ax)) {
-        r.i0e = NAN;
-        r.i1e = NAN;
-    } else if (ax < 3.75) {
-        double y = (x / 3.75) * (x / 3.75);
-        double i0 = 1.0
-            + y * (3.5156229
-                + y * (3.0899424
-                    + y * (1.2067492 + y * (0.2659732 + y * (0.0360768 + y * 0.0045813)))));
-        double i1 = x
-            * (0.5
-                + y * (0.87890594
-                    + y * (0.51498869
-                        + y * (0.15084934
-                            + y * (0.02658733 + y * (0.00301532 + y * 0.00032411))))));
-        double e = exp(-ax);
-        r.i0e = (float)(i0 * e);
-        r.i1e = (float)(i1 * e);
-    } else {
-        double y = 3.75 / ax;
-        double s = 1.0 / sqrt(ax);
-        double i0 = 0.39894228
-            + y * (0.01328592
-                + y * (0.00225319
-                    + y * (-0.00157565
-                        + y * (0.00916281
-                            + y * (-0.02057706
-                                + y * (0.02635537 + y * (-0.01647633 + y * 0.00392377)))))));
-        double i1 = 0.39894228
-            + y * (-0.03988024
-                + y * (-0.00362018
-                    + y * (0.00163801
-                        + y * (-0.01031555
-                            + y * (0.02282967
-                                + y * (-0.02895312 + y * (0.01787654 - y * 0.00420059)))))));
-        r.i0e = (float)(i0 * s);
-        r.i1e = (float)(i1 * s * copysign(1.0, x));
-    }
-    return r;
-}",
-    ),
-];
-
-/// The identifier-like words of C source.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-}
-
-/// The constants and support functions `code` uses, directly or through each other, in an
-/// order that defines each before its use.
-fn support(code: &str) -> Vec<String> {
-    let mut available: Vec<(&str, String)> = constants();
-    available.extend(FUNCTIONS.iter().map(|&(n, s)| (n, s.to_string())));
-    // Each item only uses earlier ones: walk back from the last, collecting what is named.
-    let mut text = code.to_string();
-    let mut used = vec![false; available.len()];
-    for (i, (name, source)) in available.iter().enumerate().rev() {
-        if words(&text).any(|w| w == *name) {
-            used[i] = true;
-            text.push_str(source);
-        }
-    }
-    available
-        .into_iter()
-        .zip(used)
-        .filter_map(|((_, source), u)| u.then_some(source))
-        .collect()
-}
-
 /// The primitives with a kernel of their own (the n-ary ones fold a binary kernel).
 fn own_kernels() -> Vec<&'static Primitive> {
     CATALOGUE
         .iter()
         .filter(|p| matches!(p.kernel, Kernel::Own(_)))
         .collect()
-}
-
-/// `static float radact_NAME(float x, float PARAM, ...) { statements; return sat(value); }`.
-fn c_kernel(p: &Primitive) -> String {
-    let code = p.op.code();
-    let args: &[&str] = match p.arity {
-        Arity::Unary => &["x"],
-        _ => &["a", "b"],
-    };
-    let signature: Vec<String> = args
-        .iter()
-        .copied()
-        .chain(p.params.iter().map(|s| s.name))
-        .map(|a| format!("float {a}"))
-        .collect();
-    let mut lines: Vec<&str> = code.c.lines().map(str::trim).collect();
-    let value = lines.pop().expect("a body has a value");
-    let statements: String = lines.iter().map(|l| format!("    {l}\n")).collect();
-    format!(
-        "/* {}: {} */\nstatic float radact_{}({}) {{\n{statements}    return sat({value});\n}}\n",
-        p.name,
-        p.formula,
-        code.name,
-        signature.join(", ")
-    )
 }
 
 /// `values`, their negatives, and NaN.
@@ -359,7 +172,10 @@ fn checks() -> Vec<Check> {
 /// The C program: the kernels, the support they use, and a `main` that prints, one line per
 /// check, the bits of every result in hexadecimal.
 fn program(checks: &[Check]) -> String {
-    let kernels: Vec<String> = own_kernels().into_iter().map(c_kernel).collect();
+    let kernels: Vec<String> = own_kernels()
+        .into_iter()
+        .map(|p| kernel_function(p.op))
+        .collect();
     let kernels = kernels.join("\n");
     let mut main = String::new();
     for c in checks {
@@ -367,7 +183,7 @@ fn program(checks: &[Check]) -> String {
         let params: String = c
             .params
             .iter()
-            .map(|&v| format!(", {}", c_literal(v)))
+            .map(|&v| format!(", {}", literal(v)))
             .collect();
         let bits: Vec<String> = c
             .args
@@ -397,7 +213,7 @@ fn program(checks: &[Check]) -> String {
             call = call_args.join(", "),
         );
     }
-    let support = support(&kernels).join("\n\n");
+    let support = support(&kernels);
     format!(
         "#include <float.h>
 #include <math.h>

@@ -2,6 +2,7 @@
 //! `radact train --act-file` reads back, or as Rust, PyTorch, NumPy or JAX code with the same
 //! forward and backward.
 
+use super::model::save_best;
 use super::{input_error, CliError};
 use anyhow::anyhow;
 use clap::builder::RangedU64ValueParser;
@@ -10,13 +11,29 @@ use radact::run::{write_new, RunView};
 use radact::search::hall_of_fame::HallOfFame;
 use radact::search::record::Outcome;
 use radact::search::space::MAX_HALL_OF_FAME;
+use radact::train::Trainer;
 use std::path::{Path, PathBuf};
 
-/// The values of `--format`: the library's export formats by name.
-fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+/// What `radact export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The activations, in one of the library's formats.
+    Activation(Format),
+    /// The best candidate retrained on the run's task, saved as a model.
+    Model,
+}
+
+/// The `--format` value that retrains and saves a network.
+const MODEL: &str = "model";
+
+/// The values of `--format`: the library's export formats by name, and `model`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name))
-        .map(|name| name.parse::<Format>().expect("a listed format name"))
+    let names = Format::ALL.map(Format::name).into_iter().chain([MODEL]);
+    clap::builder::PossibleValuesParser::new(names).map(|name| match name.as_str() {
+        MODEL => ExportFormat::Model,
+        other => ExportFormat::Activation(other.parse::<Format>().expect("a listed format name")),
+    })
 }
 
 /// Arguments of `radact export`.
@@ -31,9 +48,11 @@ pub struct ExportArgs {
     /// Export the candidate with this id.
     #[arg(long)]
     pub id: Option<u64>,
-    /// Output format.
+    /// Output format; `model` retrains the chosen candidate on the run's task (its first
+    /// seed) and saves the network for `radact predict`, `eval-model` and `export-model`
+    /// (needs --output).
     #[arg(long, default_value = "ron", value_parser = format_parser())]
-    pub format: Format,
+    pub format: ExportFormat,
     /// Output file (default: standard output). Written atomically; an existing file is kept
     /// unless `--force`.
     #[arg(short, long)]
@@ -99,7 +118,11 @@ pub fn select(
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let run = RunView::open(&args.run).map_err(input_error)?;
     let records = select(&run, args.top, args.id)?;
-    let text = args.format.render(&records);
+    let format = match args.format {
+        ExportFormat::Activation(format) => format,
+        ExportFormat::Model => return export_model(&run, records, &args),
+    };
+    let text = format.render(&records);
     match &args.output {
         Some(path) => {
             write_new(path, text.as_bytes(), args.force).map_err(|e| {
@@ -131,5 +154,53 @@ pub fn inspect_file(path: &Path) -> Result<(), CliError> {
             println!("{line}");
         }
     }
+    Ok(())
+}
+
+/// `radact export --format model`: retrains the first of `records` on the run's task with the
+/// task's first seed and saves the network to `--output`.
+fn export_model(
+    run: &RunView,
+    records: Vec<ExportedActivation>,
+    args: &ExportArgs,
+) -> Result<(), CliError> {
+    let Some(path) = &args.output else {
+        return Err(input_error(anyhow!("--format model needs --output FILE")));
+    };
+    if records.len() > 1 {
+        return Err(input_error(anyhow!(
+            "--format model saves one network: use --top 1 or --id"
+        )));
+    }
+    let record = records
+        .into_iter()
+        .next()
+        .expect("select returns at least one");
+    let mut task = run.config().space.task.clone();
+    task.seeds.truncate(1);
+    let trainer = Trainer::new(task).map_err(input_error)?;
+    if trainer.data().is_none() {
+        return Err(input_error(anyhow!(
+            "run {} trains a GAN; only classifiers are saved as models",
+            run.dir().display()
+        )));
+    }
+    eprintln!(
+        "retraining `{}` on {} (seed {}) ...",
+        record.formula(),
+        trainer.task().dataset.name(),
+        trainer.task().seeds[0]
+    );
+    // The activation as found: its constants start from the values the search gave them and
+    // are trained again with the network.
+    let fresh = ExportedActivation::new(record.name(), record.activation().clone()).with_origin(
+        record.provenance().run.clone().unwrap_or_default(),
+        record.provenance().candidate,
+    );
+    let (evaluation, networks) = trainer
+        .evaluate_keeping_networks(&record.activation().compile(), &|_| {})
+        .map_err(|e| CliError::Failure(e.into()))?;
+    let seed = save_best(&trainer, fresh, &evaluation, &networks, path, args.force)?;
+    eprintln!("saved the network of seed {seed}");
     Ok(())
 }

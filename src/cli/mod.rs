@@ -8,6 +8,7 @@ pub mod export;
 pub mod help;
 pub mod inspect;
 pub mod ladder;
+pub mod model;
 pub mod primitives;
 pub mod runs;
 pub mod search;
@@ -47,8 +48,15 @@ enum Command {
     /// Train candidates for searches run with --dispatch redis://... on other machines: take
     /// jobs from the Redis queue, train them, post the results.
     Worker(worker::WorkerArgs),
-    /// Export the best candidates of a run as RON, Rust, PyTorch, NumPy or JAX code.
+    /// Export the best candidates of a run as RON, Rust, PyTorch, NumPy or JAX code, or
+    /// retrain the best one and save the network (`--format model`).
     Export(export::ExportArgs),
+    /// Classify raw inputs (CSV or IDX) with a saved model (`radact train --save`).
+    Predict(model::PredictArgs),
+    /// Measure a saved model's accuracy on its test split again.
+    EvalModel(model::EvalModelArgs),
+    /// Export a saved model as a C99 header or a no_std Rust module.
+    ExportModel(model::ExportModelArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions(help::CompletionsArgs),
     /// Print the man page (roff) to standard output.
@@ -101,6 +109,9 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),
         Command::Worker(args) => worker::run(args),
+        Command::Predict(args) => model::predict(args),
+        Command::EvalModel(args) => model::eval_model(args),
+        Command::ExportModel(args) => model::export_model(args),
         Command::Completions(args) => help::completions(args, &mut Cli::command()),
         Command::Man => help::man(Cli::command()),
     };

@@ -7,6 +7,7 @@
 //! radact train --task gan-ring --act "sign(x)" --grad "ste_sign(1)" --seeds 4
 //! ```
 
+use super::model::save_best;
 use super::{input_error, CliError};
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, ValueEnum};
@@ -114,6 +115,14 @@ pub struct TrainArgs {
     /// Print one JSON object (activation, task, summary and seeds) instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Save the trained network of the seed with the best validation accuracy to this file
+    /// (weights, activation, input scaling, data checksum, test accuracy), for `radact predict`,
+    /// `radact eval-model` and `radact export-model`. Classifiers only.
+    #[arg(long, value_name = "FILE", conflicts_with = "task")]
+    pub save: Option<PathBuf>,
+    /// Replace an existing --save file.
+    #[arg(long, requires = "save")]
+    pub force: bool,
 }
 
 /// `--task` values.
@@ -258,10 +267,22 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     } else {
         ProgressBar::hidden()
     };
-    let evaluation = trainer
-        .evaluate_with_progress(&compiled, &|p| bar.inc(p.new_steps))
+    let (evaluation, networks) = trainer
+        .evaluate_keeping_networks(&compiled, &|p| bar.inc(p.new_steps))
         .map_err(classify)?;
     bar.finish_and_clear();
+    if let Some(path) = &args.save {
+        let name = match &args.act_file {
+            Some(file) => ExportedActivation::load(file)
+                .map_err(input_error)?
+                .name()
+                .to_string(),
+            None => forward_text.clone(),
+        };
+        let record = ExportedActivation::new(name, activation.clone());
+        let seed = save_best(&trainer, record, &evaluation, &networks, path, args.force)?;
+        eprintln!("saved the network of seed {seed} (best validation accuracy)");
+    }
     if args.json {
         let report = Report {
             activation: ActivationText {

@@ -10,7 +10,7 @@
 //! through the graph's RON reader) and the task's bounds; nothing in a job is ever run as code.
 
 use crate::activation::{Activation, CompiledActivation};
-use crate::train::{Dataset, Examples, Measurements, Score, SeedTimes, Status, Task, Trainer};
+use crate::train::{Measurements, Score, SeedTimes, Status, Task, Trainer};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
@@ -258,7 +258,7 @@ impl JobResult {
 /// (the GAN ring), the task's dataset name, since the samples follow from the seed.
 pub fn training_data_checksum(trainer: &Trainer) -> String {
     match trainer.data() {
-        Some(data) => dataset_checksum(data),
+        Some(data) => data.checksum(),
         None => {
             let mut h = Xxh3::new();
             h.update(b"generated:");
@@ -266,25 +266,6 @@ pub fn training_data_checksum(trainer: &Trainer) -> String {
             format!("{:032x}", h.digest128())
         }
     }
-}
-
-/// The checksum of a loaded dataset (see [`training_data_checksum`]).
-fn dataset_checksum(data: &Dataset) -> String {
-    let mut h = Xxh3::new();
-    h.update(data.name.as_bytes());
-    h.update(&(data.n_classes as u64).to_le_bytes());
-    let mut split = |e: &Examples| {
-        h.update(&(e.n_features as u64).to_le_bytes());
-        h.update(&(e.labels.len() as u64).to_le_bytes());
-        for v in &e.features {
-            h.update(&v.to_bits().to_le_bytes());
-        }
-        h.update(&e.labels);
-    };
-    split(&data.train);
-    split(&data.validation);
-    split(&data.test);
-    format!("{:032x}", h.digest128())
 }
 
 /// Trains a parsed job on a worker: `trainer` is one for the job's task (its data loaded by the

@@ -26,6 +26,8 @@ pub struct Kernel {
     /// (`xp.where`, `xp.clip`, `xp.erf`, ...) that PyTorch, NumPy and JAX each spell in their
     /// own way; a binary kernel's operands are both arrays.
     pub python: &'static str,
+    /// C99 body over `float` (see [`crate::expr::primitive::Code::c`]).
+    pub c: &'static str,
 }
 
 impl Kernel {
@@ -130,6 +132,7 @@ pub fn kernel(op: Op) -> Kernel {
             op,
             rust: code.rust,
             python: code.python,
+            c: code.c,
         },
         primitive::Kernel::Fold(binary) => kernel(binary),
     }

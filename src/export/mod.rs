@@ -23,13 +23,14 @@
 //! assert!(pytorch::generate(&record).contains("class Swish1702(torch.nn.Module):"));
 //! ```
 
+pub mod c;
 mod candidate;
 mod error;
 mod format;
 mod helper;
 pub mod jax;
 mod kernel;
-mod listing;
+pub(crate) mod listing;
 mod name;
 pub mod numpy;
 mod python;

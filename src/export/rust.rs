@@ -288,7 +288,7 @@ pub fn {name}_backward_slice(
 }
 
 /// The statements of a function of `x` computing a listing, indented.
-fn body(listing: &Listing, module: &str) -> String {
+pub(crate) fn body(listing: &Listing, module: &str) -> String {
     let mut s = String::new();
     if listing.calls_kernels() {
         let _ = writeln!(s, "    use {module}::*;");
@@ -304,7 +304,7 @@ fn body(listing: &Listing, module: &str) -> String {
 }
 
 /// The private module with the kernels and the helpers they need.
-fn kernel_module(module: &str, kernels: &[Kernel]) -> String {
+pub(crate) fn kernel_module(module: &str, kernels: &[Kernel]) -> String {
     let definitions: Vec<String> = kernels.iter().map(kernel_definition).collect();
     let available = helpers();
     let support = needed(&definitions.concat(), &available);

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
+use xxhash_rust::xxh3::Xxh3;
 
 /// The DIGITS data: 1797 lines of 64 pixel values and a label, comma-separated, gzipped.
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
@@ -45,6 +46,9 @@ pub const FASHION_MNIST_FILES: [&str; 4] = [
 
 /// Number of Fashion-MNIST training images moved to the validation set.
 const FASHION_VALIDATION: usize = 10_000;
+
+/// What Fashion-MNIST's pixel bytes are divided by (to `0..=1`).
+const FASHION_DIVISOR: f32 = 255.0;
 
 /// Shares of each DIGITS class that go to the training and validation sets (the rest is test).
 const DIGITS_TRAIN_SHARE: f64 = 0.6;
@@ -91,6 +95,68 @@ pub struct Dataset {
     pub validation: Examples,
     /// Held-out examples for the final score.
     pub test: Examples,
+    /// How the raw values of the source files became these features: a trained network's
+    /// inputs must be scaled the same way ([`InputScaling::apply`]).
+    pub input: InputScaling,
+}
+
+/// How raw feature values (DIGITS' pixel counts 0-16, Fashion-MNIST's bytes 0-255) are turned
+/// into a network's inputs: `(raw / divisor - mean[i]) / std[i]` for feature `i`, without the
+/// standardisation when `mean` and `std` are absent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputScaling {
+    /// What raw values are divided by first (16, 255).
+    pub divisor: f32,
+    /// Per-feature mean subtracted after scaling (the training split's), if standardised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Vec<f32>>,
+    /// Per-feature standard deviation divided by after the mean, if standardised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<Vec<f32>>,
+}
+
+impl InputScaling {
+    /// Scales raw rows of `n_features` values in place, exactly as the dataset's loader scaled
+    /// its examples (the same `f32` operations in the same order).
+    pub fn apply(&self, raw: &mut [f32], n_features: usize) {
+        raw.iter_mut().for_each(|v| *v /= self.divisor);
+        if let (Some(mean), Some(std)) = (&self.mean, &self.std) {
+            for row in raw.chunks_exact_mut(n_features) {
+                for ((v, m), s) in row.iter_mut().zip(mean).zip(std) {
+                    *v = (*v - m) / s;
+                }
+            }
+        }
+    }
+
+    /// What is inconsistent about the scaling for `n_features` inputs, if anything.
+    pub fn problem(&self, n_features: usize) -> Option<String> {
+        if !self.divisor.is_finite() || self.divisor == 0.0 {
+            return Some(format!(
+                "the divisor {} is not a finite non-zero number",
+                self.divisor
+            ));
+        }
+        match (&self.mean, &self.std) {
+            (None, None) => None,
+            (Some(m), Some(s)) if m.len() != n_features || s.len() != n_features => Some(format!(
+                "{} means and {} standard deviations for {n_features} inputs",
+                m.len(),
+                s.len()
+            )),
+            (Some(m), Some(s)) => {
+                if m.iter().any(|v| !v.is_finite()) {
+                    Some("a mean is not finite".to_string())
+                } else if s.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+                    Some("a standard deviation is not a positive finite number".to_string())
+                } else {
+                    None
+                }
+            }
+            _ => Some("mean and std must be given together".to_string()),
+        }
+    }
 }
 
 /// Why a dataset could not be loaded.
@@ -204,6 +270,27 @@ impl Dataset {
     /// Number of input features.
     pub fn n_features(&self) -> usize {
         self.train.n_features
+    }
+
+    /// A checksum of the loaded data (xxh3-128 of the name, the class count and each split's
+    /// features and labels, in hex): two machines (or two versions of the files) that load the
+    /// same data compute the same checksum, and any other data another.
+    pub fn checksum(&self) -> String {
+        let mut h = Xxh3::new();
+        h.update(self.name.as_bytes());
+        h.update(&(self.n_classes as u64).to_le_bytes());
+        let mut split = |e: &Examples| {
+            h.update(&(e.n_features as u64).to_le_bytes());
+            h.update(&(e.labels.len() as u64).to_le_bytes());
+            for v in &e.features {
+                h.update(&v.to_bits().to_le_bytes());
+            }
+            h.update(&e.labels);
+        };
+        split(&self.train);
+        split(&self.validation);
+        split(&self.test);
+        format!("{:032x}", h.digest128())
     }
 }
 
@@ -324,7 +411,9 @@ fn load_digits(split_seed: u64) -> Result<Dataset, DatasetError> {
         all.select(&validation),
         all.select(&test),
     ];
-    sets.iter_mut().for_each(|s| s.scale(1.0 / 16.0));
+    // Multiplying by 1/16 is exactly dividing by 16 (a power of two).
+    let divisor = 16.0;
+    sets.iter_mut().for_each(|s| s.scale(1.0 / divisor));
     let (mean, std) = sets[0].feature_statistics();
     sets.iter_mut().for_each(|s| s.standardize(&mean, &std));
     let [train, validation, test] = sets;
@@ -334,6 +423,11 @@ fn load_digits(split_seed: u64) -> Result<Dataset, DatasetError> {
         train,
         validation,
         test,
+        input: InputScaling {
+            divisor,
+            mean: Some(mean),
+            std: Some(std),
+        },
     })
 }
 
@@ -402,7 +496,11 @@ fn read_fashion_pair(images: &Path, labels: &Path) -> Result<Examples, DatasetEr
         return Err(content(labels, format!("label {bad} is not in 0..10")));
     }
     Ok(Examples {
-        features: img.data.iter().map(|&p| f32::from(p) / 255.0).collect(),
+        features: img
+            .data
+            .iter()
+            .map(|&p| f32::from(p) / FASHION_DIVISOR)
+            .collect(),
         labels: lab.data,
         n_features: img.dims[1] * img.dims[2],
     })
@@ -432,6 +530,11 @@ fn load_fashion_mnist(dir: &Path, split_seed: u64) -> Result<Dataset, DatasetErr
         train: full.select(train),
         validation: full.select(validation),
         test,
+        input: InputScaling {
+            divisor: FASHION_DIVISOR,
+            mean: None,
+            std: None,
+        },
     })
 }
 

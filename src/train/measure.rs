@@ -5,7 +5,7 @@
 
 use super::dataset::{Dataset, Examples};
 use super::gan::Gan;
-use super::network::{Mlp, NetworkError, INFERENCE_CHUNK};
+use super::network::{argmax, Mlp, NetworkError, INFERENCE_CHUNK};
 use super::ring::{RingScores, SCORED_SAMPLES};
 use super::score::{Metrics, DISTINCT_VALUES_CAP};
 use crate::expr::Program;
@@ -221,16 +221,7 @@ pub(crate) fn accuracy_and_loss(logits: &[f32], examples: &Examples) -> (f64, f6
         if row.iter().any(|v| !v.is_finite()) {
             return (f64::NAN, f64::NAN);
         }
-        let (best, _) = row
-            .iter()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| {
-                if v > bv {
-                    (i, v)
-                } else {
-                    (bi, bv)
-                }
-            });
+        let best = argmax(row);
         correct += usize::from(best == usize::from(label));
         let max = f64::from(row[best]);
         let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();

@@ -43,7 +43,8 @@ pub(crate) mod workers;
 
 pub use baselines::{baseline, Baseline, BASELINES};
 pub use dataset::{
-    Dataset, DatasetError, DatasetSpec, Examples, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
+    Dataset, DatasetError, DatasetSpec, Examples, InputScaling, DEFAULT_FASHION_MNIST_DIR,
+    FASHION_MNIST_FILES,
 };
 pub use gan::LATENT;
 pub use idx::{read_idx, IdxArray, IdxError};

@@ -108,6 +108,15 @@ pub enum NetworkError {
     /// A layer (input, hidden or output) has no units.
     #[error("every layer needs at least one unit, got widths {0:?}")]
     ZeroWidth(Vec<usize>),
+    /// Parameters read back do not fit the layer widths.
+    #[error("parameter lengths {found:?} do not fit the layer widths, which need {expected:?}")]
+    Parameters {
+        /// The lengths the widths need: weight then bias of each layer, then the constants of
+        /// each hidden layer.
+        expected: Vec<usize>,
+        /// The lengths given.
+        found: Vec<usize>,
+    },
     /// The tensor backend failed (out of memory).
     #[error("tensor backend: {0}")]
     Backend(String),
@@ -216,6 +225,68 @@ impl Mlp {
             widths,
             scratch: Scratch::default(),
         })
+    }
+
+    /// A network with the given parameters (as [`Mlp::parameters`] returns them: weight then
+    /// bias of each layer, then the activation's trainable constants per hidden layer if it
+    /// has any) for layer widths `widths` (`[n_inputs, hidden..., n_classes]`): a trained
+    /// network read back. Refused when a width is zero or a parameter's length does not fit.
+    pub fn from_parameters(
+        widths: Vec<usize>,
+        activation: ActivationOp,
+        params: Vec<Vec<f32>>,
+    ) -> Result<Self, NetworkError> {
+        if widths.len() < 2 || widths.contains(&0) {
+            return Err(NetworkError::ZeroWidth(widths));
+        }
+        let hidden = widths.len() - 2;
+        let k = activation.constants();
+        let mut expected: Vec<usize> = widths
+            .windows(2)
+            .flat_map(|p| [p[0] * p[1], p[1]])
+            .collect();
+        if k > 0 {
+            expected.extend(std::iter::repeat_n(k, hidden));
+        }
+        let lengths: Vec<usize> = params.iter().map(Vec::len).collect();
+        if lengths != expected {
+            return Err(NetworkError::Parameters {
+                expected,
+                found: lengths,
+            });
+        }
+        Ok(Mlp {
+            activation,
+            params,
+            widths,
+            scratch: Scratch::default(),
+        })
+    }
+
+    /// The activation after each hidden layer.
+    pub(crate) fn activation(&self) -> &ActivationOp {
+        &self.activation
+    }
+
+    /// The layer widths from input to output: `[n_inputs, hidden..., n_classes]`.
+    pub fn widths(&self) -> &[usize] {
+        &self.widths
+    }
+
+    /// The logits of rows `x` (row-major, `rows x n_classes`), as the scoring passes compute
+    /// them.
+    pub fn logits(&self, x: &[f32]) -> Result<Vec<f32>, NetworkError> {
+        self.infer(x, None)
+    }
+
+    /// The class of each row of `x`: the index of its largest logit (the first one on a tie;
+    /// a row whose logits are all NaN gets class 0).
+    pub fn predict(&self, x: &[f32]) -> Result<Vec<u8>, NetworkError> {
+        let logits = self.logits(x)?;
+        Ok(logits
+            .chunks_exact(self.n_classes())
+            .map(|row| argmax(row) as u8)
+            .collect())
     }
 
     /// The parameters: weight (`fan_in x fan_out`, row-major) then bias of each layer, then
@@ -465,6 +536,17 @@ impl Mlp {
         }
         Ok(logits)
     }
+}
+
+/// The index of the largest value (the first of equal ones; NaN never wins, 0 if all are NaN).
+pub(crate) fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] || (row[best].is_nan() && !v.is_nan()) {
+            best = i;
+        }
+    }
+    best
 }
 
 /// `sum(a * b)`, accumulated in f64 (a layer's constant gradient sums a whole batch of units).

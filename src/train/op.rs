@@ -140,6 +140,20 @@ impl ActivationOp {
         })
     }
 
+    /// The standardisation `y = (f - shift) * scale` as `(shift, scale)`, if there is one.
+    pub fn affine(&self) -> Option<(f32, f32)> {
+        self.is_affine().then_some((self.shift, self.inv_scale))
+    }
+
+    /// The same activation with the standardisation `y = (f - shift) * scale` (a saved model's).
+    pub fn with_affine(self, shift: f32, scale: f32) -> Self {
+        ActivationOp {
+            shift,
+            inv_scale: scale,
+            ..self
+        }
+    }
+
     /// Whether the op subtracts a mean and divides by a scale.
     fn is_affine(&self) -> bool {
         self.shift != 0.0 || self.inv_scale != 1.0

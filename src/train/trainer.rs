@@ -310,6 +310,30 @@ impl Trainer {
         self.evaluate_on(&workers, activation, progress)
     }
 
+    /// Like [`Trainer::evaluate_with_progress`], also returning each seed's trained network
+    /// (in seed order; `None` for a seed that failed, and for every seed of a GAN task): what
+    /// `radact train --save` keeps. The networks are those the scores were measured on.
+    pub fn evaluate_keeping_networks(
+        &self,
+        activation: &CompiledActivation,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<(Evaluation, Vec<Option<Mlp>>), TrainError> {
+        let threads = rayon::current_num_threads();
+        let workers = Workers::new(threads.clamp(1, self.task.seeds.len()))?;
+        let prepared = self.prepare(activation);
+        let seeds = &self.task.seeds;
+        let results = workers.map(seeds.len(), |i| {
+            self.train_seed_keeping(&prepared, seeds[i], progress)
+                .map(|(score, _, net)| (score, net))
+        })?;
+        let (scores, networks): (Vec<Score>, Vec<Option<Mlp>>) = results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
+        Ok((prepared.evaluation(scores)?, networks))
+    }
+
     /// Like [`Trainer::evaluate`], training the seeds one after the other on the calling
     /// thread: for a job that already runs on one of the [`Workers`] (a final-check row), where
     /// building more threads would only oversubscribe the cores.
@@ -404,6 +428,18 @@ impl Trainer {
         seed: u64,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<(Score, f64), TrainError> {
+        self.train_seed_keeping(prepared, seed, progress)
+            .map(|(score, scoring_s, _)| (score, scoring_s))
+    }
+
+    /// Like [`Trainer::train_seed`], also returning the trained classifier (none for a GAN
+    /// task or a seed that failed).
+    fn train_seed_keeping(
+        &self,
+        prepared: &Prepared,
+        seed: u64,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<(Score, f64, Option<Mlp>), TrainError> {
         let start = Instant::now();
         let total = self.steps_per_seed();
         let failed = |reason: String, steps: u64| Score {
@@ -426,10 +462,10 @@ impl Trainer {
                     loss: f32::NAN,
                     finished: true,
                 });
-                return Ok((failed(reason.clone(), 0), 0.0));
+                return Ok((failed(reason.clone(), 0), 0.0, None));
             }
         };
-        let (steps, measured, constants, scoring) = match &self.data {
+        let (steps, measured, constants, scoring, network) = match &self.data {
             Some(data) => {
                 let net = Mlp::new(
                     &self.task.network,
@@ -451,13 +487,19 @@ impl Trainer {
                 };
                 let (steps, failure) = self.run_steps(&mut classifier, seed, progress)?;
                 if let Some(reason) = failure {
-                    return Ok((failed(reason, steps), 0.0));
+                    return Ok((failed(reason, steps), 0.0, None));
                 }
                 let scoring = Instant::now();
-                let net = &classifier.net;
-                let measured = measure(net, data, self.measurements, &mut rng(seed, 2))?;
+                let net = classifier.net;
+                let measured = measure(&net, data, self.measurements, &mut rng(seed, 2))?;
                 let measured = measured.map(|m| (m, Vec::new()));
-                (steps, measured, net.constants().to_vec(), scoring)
+                (
+                    steps,
+                    measured,
+                    net.constants().to_vec(),
+                    scoring,
+                    Some(net),
+                )
             }
             None => {
                 let mut gan = Gan::new(
@@ -470,28 +512,31 @@ impl Trainer {
                 )?;
                 let (steps, failure) = self.run_steps(&mut gan, seed, progress)?;
                 if let Some(reason) = failure {
-                    return Ok((failed(reason, steps), 0.0));
+                    return Ok((failed(reason, steps), 0.0, None));
                 }
                 let scoring = Instant::now();
                 let measured = measure_gan(&gan, &mut rng(seed, 2))?;
                 let constants = gan.discriminator().constants().to_vec();
-                (steps, measured, constants, scoring)
+                (steps, measured, constants, scoring, None)
             }
         };
         let scoring_s = scoring.elapsed().as_secs_f64();
-        let score = match measured {
-            Ok((metrics, generated)) => Score {
-                seed,
-                status: Status::Completed,
-                steps,
-                wall_time_s: start.elapsed().as_secs_f64(),
-                metrics: Some(metrics),
-                constants,
-                generated,
-            },
-            Err(reason) => failed(reason, steps),
+        let (score, network) = match measured {
+            Ok((metrics, generated)) => (
+                Score {
+                    seed,
+                    status: Status::Completed,
+                    steps,
+                    wall_time_s: start.elapsed().as_secs_f64(),
+                    metrics: Some(metrics),
+                    constants,
+                    generated,
+                },
+                network,
+            ),
+            Err(reason) => (failed(reason, steps), None),
         };
-        Ok((score, scoring_s))
+        Ok((score, scoring_s, network))
     }
 
     /// Takes `model`'s steps for this trainer's budget, reporting progress every few steps and
