@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{ok, radact};
+use common::{ok, radact, tiny_search};
 use radact::activation::Activation;
 use radact::export::ExportedActivation;
 use radact::model::c::{self, COptions, Weights};
@@ -499,4 +499,34 @@ fn bad_models_and_inputs_are_named() {
         "--int8",
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_best_candidate_of_a_run_is_retrained_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    tiny_search(&run, &["--budget", "6"]);
+    let path = dir.path().join("best.ron");
+    let out = radact(&[
+        "export",
+        run.to_str().unwrap(),
+        "--top",
+        "1",
+        "--format",
+        "model",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model = SavedModel::load(&path).unwrap();
+    assert_eq!(model.widths, [64, 16, 10]);
+    assert!(model.activation.provenance().candidate.is_some());
+    assert_eq!(model.evaluate().unwrap().accuracy, model.test_accuracy);
+    let out = radact(&["export", run.to_str().unwrap(), "--format", "model"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
 }
