@@ -61,27 +61,6 @@ fn train(task: Task, forward: &str, backward: &str) -> SavedModel {
     SavedModel::new(&trainer, record, net, &evaluation.seeds[0]).expect("a classifier")
 }
 
-/// The model's test split as raw values (as in the dataset's files), and its labels.
-fn raw_test_split(model: &SavedModel) -> (Vec<f32>, Vec<u8>) {
-    let (features, labels) = model.test_split().expect("the data loads");
-    let n = model.n_inputs();
-    let d = model.input.divisor;
-    let raw = match (&model.input.mean, &model.input.std) {
-        (Some(mean), Some(std)) => features
-            .chunks_exact(n)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(mean)
-                    .zip(std)
-                    .map(|((v, m), s)| ((v * s + m) * d).round())
-                    .collect::<Vec<_>>()
-            })
-            .collect(),
-        _ => features.iter().map(|v| (v * d).round()).collect(),
-    };
-    (raw, labels)
-}
-
 /// Compiles `header` with a timing `main`; returns the classes of the inputs and the median
 /// nanoseconds per `predict` call.
 fn run_c(dir: &Path, tag: &str, header: &str, n_inputs: usize, raw: &[f32]) -> (Vec<u8>, f64) {
@@ -165,7 +144,7 @@ fn main() {
     for (data_name, spec) in datasets {
         for (name, forward, backward) in ACTIVATIONS {
             let model = train(task(spec.clone()), forward, backward);
-            let (raw, labels) = raw_test_split(&model);
+            let (raw, labels) = model.raw_test_split().expect("the data loads");
             let mut cells = Vec::new();
             for (tag, options) in [
                 (

@@ -66,23 +66,7 @@ fn digits_model(forward: &str, backward: &str) -> SavedModel {
 /// The raw values (as in the dataset's files) of the model's test split, and radact's classes.
 fn golden(model: &SavedModel) -> (Vec<f32>, Vec<u8>) {
     let (features, _) = model.test_split().unwrap();
-    let n = model.n_inputs();
-    let raw: Vec<f32> = match (&model.input.mean, &model.input.std) {
-        (Some(mean), Some(std)) => features
-            .chunks_exact(n)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(mean)
-                    .zip(std)
-                    .map(|((v, m), s)| ((v * s + m) * model.input.divisor).round())
-                    .collect::<Vec<_>>()
-            })
-            .collect(),
-        _ => features
-            .iter()
-            .map(|v| (v * model.input.divisor).round())
-            .collect(),
-    };
+    let (raw, _) = model.raw_test_split().unwrap();
     let classes = model.predict_raw(raw.clone()).unwrap();
     // The raw values scale back to exactly the inputs radact trained on.
     assert_eq!(

@@ -213,24 +213,7 @@ pub fn forward_function(name: &str, graph: &Graph) -> String {
 
 /// An expression of a listing in C: kernels are `radact_NAME(...)`, constants C literals.
 fn render(e: &Expr) -> String {
-    match e {
-        Expr::Input => "x".to_string(),
-        Expr::Const(v) => literal(*v),
-        Expr::Param(k) => format!("c[{k}]"),
-        Expr::Var(i) => format!("v{i}"),
-        Expr::Call {
-            kernel,
-            args,
-            params,
-        } => {
-            let parts: Vec<String> = args
-                .iter()
-                .map(render)
-                .chain(params.iter().map(|&p| literal(p)))
-                .collect();
-            format!("radact_{}({})", kernel.name, parts.join(", "))
-        }
-    }
+    e.render_with("radact_", &literal)
 }
 
 #[cfg(test)]

@@ -491,6 +491,29 @@ impl SavedModel {
         })
     }
 
+    /// The test split of the model's data as raw values (as in the dataset's files: DIGITS'
+    /// pixel counts, Fashion-MNIST's bytes, all whole numbers, recovered by undoing the scaling
+    /// and rounding) with its labels: inputs for `predict` and the exports, checked against
+    /// [`SavedModel::test_split`].
+    pub fn raw_test_split(&self) -> Result<(Vec<f32>, Vec<u8>), ModelError> {
+        let (features, labels) = self.test_split()?;
+        let (n, d) = (self.n_inputs(), self.input.divisor);
+        let raw = match (&self.input.mean, &self.input.std) {
+            (Some(mean), Some(std)) => features
+                .chunks_exact(n)
+                .flat_map(|row| {
+                    row.iter()
+                        .zip(mean)
+                        .zip(std)
+                        .map(|((v, m), s)| ((v * s + m) * d).round())
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            _ => features.iter().map(|v| (v * d).round()).collect(),
+        };
+        Ok((raw, labels))
+    }
+
     /// The test split of the model's data (scaled network inputs, labels), after checking the
     /// data is the data the model was tested on.
     pub fn test_split(&self) -> Result<(Vec<f32>, Vec<u8>), ModelError> {
@@ -560,23 +583,11 @@ mod tests {
     fn raw_inputs_are_scaled_as_in_training() {
         let model = small_model("relu(x)", "exact");
         let data = DatasetSpec::Digits.load(0).unwrap();
-        // DIGITS' raw values are whole pixel counts: undo the scaling and round.
-        let (mean, std) = (
-            model.input.mean.clone().unwrap(),
-            model.input.std.clone().unwrap(),
-        );
-        let raw: Vec<f32> = data
-            .test
-            .features
-            .chunks_exact(64)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&mean)
-                    .zip(&std)
-                    .map(|((v, m), s)| ((v * s + m) * 16.0).round())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let (raw, labels) = model.raw_test_split().unwrap();
+        assert_eq!(labels, data.test.labels);
+        assert!(raw
+            .iter()
+            .all(|v| (0.0..=16.0).contains(v) && v.fract() == 0.0));
         let predicted = model.predict_raw(raw).unwrap();
         let direct = model
             .network()
