@@ -18,10 +18,11 @@ use common::{ok, radact, tiny_search};
 use radact::activation::Activation;
 use radact::export::ExportedActivation;
 use radact::model::c::{self, COptions, Weights};
-use radact::model::{no_std, SavedModel};
+use radact::model::{no_std, onnx, SavedModel};
 use radact::train::{Budget, DatasetSpec, NetworkConfig, Task, Trainer, DEFAULT_FASHION_MNIST_DIR};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use tract_onnx::prelude::*;
 
 /// Share of inputs on which an export must give radact's class.
 const AGREEMENT: f64 = 0.999;
@@ -287,6 +288,36 @@ fn check_no_std(model: &SavedModel, name: &str) {
     }
 }
 
+/// Runs the ONNX export in tract (a third-party runtime) on the test split: its `class` output
+/// must agree with radact, its `logits` be close.
+fn check_onnx(model: &SavedModel, name: &str) {
+    let bytes = onnx::generate(model).unwrap();
+    let (raw, golden) = golden(model);
+    let n = golden.len();
+    let plan = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .unwrap()
+        .with_input_fact(0, f32::fact([n, model.n_inputs()]).into())
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let input = tract_ndarray::Array2::from_shape_vec((n, model.n_inputs()), raw).unwrap();
+    let outputs = plan.run(tvec!(Tensor::from(input).into())).unwrap();
+    let classes: Vec<u8> = outputs[1]
+        .to_array_view::<i64>()
+        .unwrap()
+        .iter()
+        .map(|&c| c as u8)
+        .collect();
+    let agree = agreement(&classes, &golden);
+    assert!(
+        agree >= AGREEMENT,
+        "{name}: ONNX in tract agrees on {agree}"
+    );
+}
+
 #[test]
 fn a_heaviside_network_exports_to_c_with_packed_bits_and_to_no_std_rust() {
     let model = digits_model("heaviside(x)", "rect(-0.5, 0.5)");
@@ -294,6 +325,7 @@ fn a_heaviside_network_exports_to_c_with_packed_bits_and_to_no_std_rust() {
     assert!(model.test_accuracy > 0.85, "{}", model.test_accuracy);
     check_c(&model, "heaviside", 2);
     check_no_std(&model, "heaviside");
+    check_onnx(&model, "heaviside");
 }
 
 #[test]
@@ -301,10 +333,12 @@ fn a_sign_network_packs_both_layers_and_a_relu_network_none() {
     let sign = digits_model("sign(x)", "ste_sign(1)");
     assert_eq!(sign.two_values(1), Some((-1.0, 1.0)));
     check_c(&sign, "sign", 2);
+    check_onnx(&sign, "sign");
     let relu = digits_model("relu(x)", "exact");
     assert_eq!(relu.two_values(0), None);
     check_c(&relu, "relu", 0);
     check_no_std(&relu, "relu");
+    check_onnx(&relu, "relu");
 }
 
 #[test]
@@ -313,6 +347,7 @@ fn smooth_activations_with_trained_constants_export_with_their_functions() {
     assert_eq!(model.layer_constants(1).len(), 1);
     check_c(&model, "swish-beta", 0);
     check_no_std(&model, "swish-beta");
+    check_onnx(&model, "swish-beta");
 }
 
 #[test]
@@ -347,6 +382,7 @@ fn a_fashion_mnist_network_exports_too() {
     let model = trained(task, "heaviside(x)", "rect(-0.5, 0.5)");
     assert!(model.test_accuracy > 0.6, "{}", model.test_accuracy);
     check_c(&model, "fashion heaviside", 1);
+    check_onnx(&model, "fashion heaviside");
 }
 
 #[test]
@@ -438,12 +474,58 @@ fn the_command_line_saves_predicts_evaluates_and_exports() {
         "{text}"
     );
     assert!(text.contains("bit-packed"), "{text}");
+    let onnx_file = dir.path().join("step.onnx");
+    ok(&[
+        "export-model",
+        model,
+        "--format",
+        "onnx",
+        "-o",
+        onnx_file.to_str().unwrap(),
+    ]);
+    assert!(std::fs::metadata(&onnx_file).unwrap().len() > 4 * 64 * 32);
+    let out = radact(&["export-model", model, "--format", "onnx"]);
+    assert_eq!(out.status.code(), Some(2));
     let rust = ok(&["export-model", model, "--format", "rust-no-std"]);
     assert!(
         rust.contains("pub fn predict(x: &[f32; INPUTS]) -> usize"),
         "{rust}"
     );
     assert!(rust.contains("Needs no other"), "{rust}");
+}
+
+#[test]
+fn every_lowered_primitive_runs_in_tract_as_in_radact() {
+    // The weights of one trained network under other activations: the exports must still
+    // compute what radact computes with them.
+    let base = digits_model("relu(x)", "exact");
+    let formulas = [
+        "gelu(x) + mish(x) - elish(x) + swish(x)",
+        "selu(x) * 0.5 + leaky_relu(x) + elu(x) - softplus(x) + log_sigmoid(x)",
+        "hard_swish(x) + relu6(x) - hard_sigmoid(x) + softsign(x) + min0(x) + max0(x)",
+        "log(x) + reciprocal(x + 2) + sqrt(x) + x^3 + square(x) * 0.1 - abs(x)",
+        "sin(x) + cos(x) + sinh(x) * 0.1 + cosh(x) * 0.1 + arctan(x) + arcsinh(x) + erfc(x)",
+        "exp(-x^2) + expm1(x) * 0.1 + gaussian(x) + sigmoid(x) * tanh(x) - negative(x)",
+        "max(x, 0.3) - min(x, -0.2) + x / (1 + x^2) + sigmoid_gate(x, x) + lap_dist(x, 1)",
+        "heaviside(x) + sign(x) + floor(x) + ceil(x) + round(x) + frac(x) + bump(x)",
+        "clamp(x, -1, 2) + deadzone(x, 0.3) + threshold(x, 0.1) + lerp(x, tanh(x), 0.3)",
+    ];
+    for formula in formulas {
+        let mut model = base.clone();
+        let activation = Activation::parse(formula, "exact").unwrap();
+        model.activation = ExportedActivation::new(formula, activation);
+        check_onnx(&model, formula);
+    }
+}
+
+#[test]
+fn an_activation_without_an_onnx_lowering_is_named() {
+    let model = digits_model("sinc(x) + x", "exact");
+    let err = onnx::generate(&model).unwrap_err().to_string();
+    assert!(
+        err.contains("`sinc`") && err.contains("sinc(x) + x"),
+        "{err}"
+    );
 }
 
 #[test]

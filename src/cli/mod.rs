@@ -55,7 +55,7 @@ enum Command {
     Predict(model::PredictArgs),
     /// Measure a saved model's accuracy on its test split again.
     EvalModel(model::EvalModelArgs),
-    /// Export a saved model as a C99 header or a no_std Rust module.
+    /// Export a saved model as a C99 header, a no_std Rust module or an ONNX file.
     ExportModel(model::ExportModelArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions(help::CompletionsArgs),

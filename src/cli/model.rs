@@ -1,6 +1,6 @@
 //! The saved-model commands: `radact predict` (classify raw inputs from a CSV or IDX file),
 //! `radact eval-model` (accuracy on the model's test split, measured again) and
-//! `radact export-model` (C99 header, `no_std` Rust module), and the saving that
+//! `radact export-model` (C99 header, `no_std` Rust module, ONNX file), and the saving that
 //! `radact train --save` and `radact export --format model` share.
 //!
 //! ```text
@@ -16,7 +16,7 @@ use clap::{Args, ValueEnum};
 use radact::export::ExportedActivation;
 use radact::model::c::{COptions, Weights};
 use radact::model::input::read_inputs;
-use radact::model::{c, no_std, ModelError, SavedModel};
+use radact::model::{c, no_std, onnx, ModelError, SavedModel};
 use radact::run::write_new;
 use radact::train::{Evaluation, Mlp, Trainer};
 use std::path::{Path, PathBuf};
@@ -52,6 +52,8 @@ pub enum ModelFormat {
     C,
     /// A module for a `#![no_std]` Rust crate with `pub fn predict(x: &[f32; INPUTS]) -> usize`.
     RustNoStd,
+    /// An ONNX file (opset 13, standard operators; outputs `logits` and `class`); needs --output.
+    Onnx,
 }
 
 /// Arguments of `radact export-model`.
@@ -132,6 +134,15 @@ pub fn export_model(args: ExportModelArgs) -> Result<(), CliError> {
             "--int8 and --no-pack apply to --format c only"
         )));
     }
+    if args.format == ModelFormat::Onnx {
+        let Some(path) = &args.output else {
+            return Err(input_error(anyhow!(
+                "--format onnx writes a binary file: give --output"
+            )));
+        };
+        let bytes = onnx::generate(&model).map_err(classify)?;
+        return write_bytes(path, &bytes, args.force);
+    }
     let text = match args.format {
         ModelFormat::C => {
             let options = COptions {
@@ -151,6 +162,7 @@ pub fn export_model(args: ExportModelArgs) -> Result<(), CliError> {
             text
         }
         ModelFormat::RustNoStd => no_std::generate(&model).map_err(classify)?,
+        ModelFormat::Onnx => unreachable!("written above"),
     };
     write_output(args.output.as_deref(), &text, args.force)
 }
@@ -158,18 +170,24 @@ pub fn export_model(args: ExportModelArgs) -> Result<(), CliError> {
 /// Writes `text` to `path` (refusing to replace a file unless `force`), or prints it.
 pub fn write_output(path: Option<&Path>, text: &str, force: bool) -> Result<(), CliError> {
     match path {
-        Some(path) => {
-            write_new(path, text.as_bytes(), force).map_err(|e| {
-                let message = anyhow!("cannot write {}: {e}", path.display());
-                match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => input_error(message),
-                    _ => CliError::Failure(message),
-                }
-            })?;
-            eprintln!("wrote {}", path.display());
+        Some(path) => write_bytes(path, text.as_bytes(), force),
+        None => {
+            print!("{text}");
+            Ok(())
         }
-        None => print!("{text}"),
     }
+}
+
+/// Writes `bytes` to `path` atomically, refusing to replace a file unless `force`.
+fn write_bytes(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
+    write_new(path, bytes, force).map_err(|e| {
+        let message = anyhow!("cannot write {}: {e}", path.display());
+        match e.kind() {
+            std::io::ErrorKind::AlreadyExists => input_error(message),
+            _ => CliError::Failure(message),
+        }
+    })?;
+    eprintln!("wrote {}", path.display());
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //!
 //! `radact train --save model.ron` writes one, `radact predict` and `radact eval-model` read it,
 //! and `radact export-model` turns it into code for other runtimes (`c.rs`: a C99 header;
-//! `no_std.rs`: a `#![no_std]` Rust module). The file is RON:
+//! `no_std.rs`: a `#![no_std]` Rust module; `onnx.rs`: an ONNX file). The file is RON:
 //!
 //! ```text
 //! (
@@ -30,6 +30,7 @@
 pub mod c;
 pub mod input;
 pub mod no_std;
+pub mod onnx;
 
 use crate::activation::CompiledActivation;
 use crate::export::{ExportError, ExportedActivation, TrainedConstants, RADACT_VERSION};
