@@ -30,6 +30,7 @@
 pub mod c;
 pub mod input;
 pub mod no_std;
+#[cfg(feature = "onnx")]
 pub mod onnx;
 
 use crate::activation::CompiledActivation;
