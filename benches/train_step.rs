@@ -14,6 +14,8 @@
 //!   weight gradient, the fused bias-and-activation op of `op.rs` running `relu(x)`, a fused
 //!   softmax cross-entropy, parameters copied into the tensors after each update;
 //! - `expr_relu`: radact's network (flat buffers, gemm) with the expression `relu(x)`;
+//! - `expr_relu_clipped`: the same with the gradient clipped to global norm 5, as the shipped
+//!   `fashion` and `deep` spaces train;
 //! - `heaviside_surrogate`: the same with `heaviside(x)` and its surrogate backward;
 //! - `swish` and `swish_learnable_beta`: `x * sigmoid(x)`, and with a trainable beta per layer
 //!   (`x * sigmoid(param(1) * x)`), which also computes and reduces `df/dbeta`.
@@ -313,14 +315,24 @@ fn bench_network(c: &mut Criterion, group: &str, data: Examples, batch: usize, h
             |net: &mut DfdxMlp, x: &[f32], y: &[u8], o: &mut Optimizer| net.train_step(x, y, o);
         bench_variant(&mut group, name, &mut batches, (reference, opt), step);
     }
-    for (name, forward, backward) in [
-        ("expr_relu", "relu(x)", "exact"),
-        ("heaviside_surrogate", "heaviside(x)", "surrogate"),
-        ("swish", "x * sigmoid(x)", "exact"),
-        ("swish_learnable_beta", "x * sigmoid(param(1) * x)", "exact"),
+    let clipped = OptimizerConfig {
+        clip_norm: Some(5.0),
+        ..adam()
+    };
+    for (name, forward, backward, optimizer) in [
+        ("expr_relu", "relu(x)", "exact", adam()),
+        ("expr_relu_clipped", "relu(x)", "exact", clipped),
+        ("heaviside_surrogate", "heaviside(x)", "surrogate", adam()),
+        ("swish", "x * sigmoid(x)", "exact", adam()),
+        (
+            "swish_learnable_beta",
+            "x * sigmoid(param(1) * x)",
+            "exact",
+            adam(),
+        ),
     ] {
         let initial = network(forward, backward, inputs, hidden);
-        let opt = Optimizer::new(&adam(), initial.parameters());
+        let opt = Optimizer::new(&optimizer, initial.parameters());
         let step = |net: &mut Mlp, x: &[f32], y: &[u8], o: &mut Optimizer| {
             net.train_step(x, y, o).unwrap()
         };

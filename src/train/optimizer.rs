@@ -197,15 +197,12 @@ impl Optimizer {
         self.steps += 1;
         let c = self.config;
         if let Some(max_norm) = c.clip_norm {
-            let norm = grads
-                .iter()
-                .flatten()
-                .map(|&g| f64::from(g) * f64::from(g))
-                .sum::<f64>()
-                .sqrt();
+            let norm = squared_norm(grads).sqrt();
             if norm > f64::from(max_norm) {
                 let scale = (f64::from(max_norm) / norm) as f32;
-                grads.iter_mut().flatten().for_each(|g| *g *= scale);
+                for g in grads.iter_mut() {
+                    g.iter_mut().for_each(|g| *g *= scale);
+                }
             }
         }
         let lr = c.learning_rate;
@@ -263,6 +260,48 @@ struct AdamStep {
     step: f32,
     /// `1 / (1 - beta2^t)`: the second moment's bias correction.
     correct2: f32,
+}
+
+/// The sum of the squares of every gradient, in `f64`: a running sum per lane of chunks of
+/// [`NORM_LANES`] values, added together at the end, so that the loop vectorises (one running
+/// sum would chain every addition to the one before: on a 100 000-weight network that made
+/// clipping cost a tenth of a training step).
+fn squared_norm(grads: &[Vec<f32>]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, just checked.
+        return unsafe { squared_norm_avx2(grads) };
+    }
+    squared_norm_portable(grads)
+}
+
+/// Running sums in [`squared_norm`].
+const NORM_LANES: usize = 8;
+
+/// [`squared_norm_portable`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn squared_norm_avx2(grads: &[Vec<f32>]) -> f64 {
+    squared_norm_portable(grads)
+}
+
+/// [`squared_norm`], lane by lane.
+#[inline(always)]
+fn squared_norm_portable(grads: &[Vec<f32>]) -> f64 {
+    let mut lanes = [0.0f64; NORM_LANES];
+    for g in grads {
+        let chunks = g.chunks_exact(NORM_LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (sum, &v) in lanes.iter_mut().zip(chunk) {
+                *sum += f64::from(v) * f64::from(v);
+            }
+        }
+        for (sum, &v) in lanes.iter_mut().zip(rest) {
+            *sum += f64::from(v) * f64::from(v);
+        }
+    }
+    lanes.iter().sum()
 }
 
 /// One Adam update of a buffer; uses AVX2 where the CPU has it (the square root and division
@@ -348,6 +387,31 @@ mod tests {
             (p[0] - 0.1).abs() < 1e-5 && (p[1] - 9.9).abs() < 1e-5,
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn squared_norm_is_the_sum_of_squares() {
+        // Buffers of lengths around the lanes, and one long one, of values of mixed scales.
+        let lengths = [0usize, 1, 7, 8, 9, 17, 100_003];
+        let grads: Vec<Vec<f32>> = lengths
+            .iter()
+            .enumerate()
+            .map(|(b, &n)| {
+                (0..n)
+                    .map(|i| ((i * 7919 + b * 31) % 2001) as f32 / 1000.0 - 1.0)
+                    .map(|v| v * 10f32.powi((v * 4.0) as i32))
+                    .collect()
+            })
+            .collect();
+        let exact: f64 = grads
+            .iter()
+            .flatten()
+            .map(|&g| f64::from(g) * f64::from(g))
+            .sum();
+        let got = squared_norm(&grads);
+        assert!((got - exact).abs() <= 1e-12 * exact, "{got} vs {exact}");
+        assert_eq!(squared_norm_portable(&grads), got);
+        assert_eq!(squared_norm(&[]), 0.0);
     }
 
     #[test]
