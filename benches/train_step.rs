@@ -20,6 +20,12 @@
 //! - `swish` and `swish_learnable_beta`: `x * sigmoid(x)`, and with a trainable beta per layer
 //!   (`x * sigmoid(param(1) * x)`), which also computes and reduces `df/dbeta`.
 //!
+//! Group `core_peak` measures what one core can do at best: `fma` runs independent chains of
+//! 8-lane fused multiply-adds (AVX2 and FMA, where the CPU has them; otherwise the group is
+//! skipped with a message) and counts 16 floating-point operations per instruction, so that its
+//! throughput in elements per second is the core's peak in FLOP/s. A step's arithmetic floor is
+//! its FLOP count (`benches/peers/run` prints it) divided by that peak.
+//!
 //! Times are the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`, wall-clock time where
 //! the system lacks it), so that other processes on a shared machine inflate them less.
 //!
@@ -33,7 +39,7 @@ mod common;
 
 use common::timed;
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use dfdx::prelude::*;
 use radact::activation::Activation;
 use radact::train::op::add_bias;
@@ -366,5 +372,56 @@ fn bench_variant<N: Clone>(
     });
 }
 
-criterion_group!(benches, train_step);
+/// Fused multiply-add instructions per iteration of [`fma_chains`]: 12 independent chains, so
+/// that the instructions' latency never limits their throughput.
+const FMA_CHAINS: usize = 12;
+/// Iterations of [`fma_chains`] per call.
+const FMA_ROUNDS: usize = 10_000;
+
+/// `FMA_ROUNDS` rounds of `FMA_CHAINS` independent 8-lane fused multiply-adds.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fma_chains(seed: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let mut acc = [_mm256_set1_ps(seed); FMA_CHAINS];
+    let (a, b) = (_mm256_set1_ps(0.999), _mm256_set1_ps(0.001));
+    for _ in 0..FMA_ROUNDS {
+        for v in acc.iter_mut() {
+            *v = _mm256_fmadd_ps(*v, a, b);
+        }
+    }
+    let mut sum = _mm256_setzero_ps();
+    for v in acc {
+        sum = _mm256_add_ps(sum, v);
+    }
+    let mut lanes = [0.0f32; 8];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), sum);
+    lanes.iter().sum()
+}
+
+fn core_peak(c: &mut Criterion) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        let mut group = c.benchmark_group("core_peak");
+        // 8 lanes, a multiplication and an addition each.
+        group.throughput(Throughput::Elements((FMA_ROUNDS * FMA_CHAINS * 16) as u64));
+        group.bench_function("fma", |b| {
+            // SAFETY: the CPU supports AVX2 and FMA, checked above.
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    _ = black_box(unsafe { fma_chains(black_box(0.5)) })
+                })
+            })
+        });
+        group.finish();
+        return;
+    }
+    let _ = c;
+    eprintln!("core_peak: no AVX2 and FMA on this CPU (or not x86-64), skipped");
+}
+
+criterion_group!(benches, train_step, core_peak);
 criterion_main!(benches);
