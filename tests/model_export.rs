@@ -10,9 +10,11 @@
 //! Also the command line: `radact train --save`, `predict` (CSV and IDX inputs),
 //! `eval-model`, `export-model` and `export --format model`, and their errors. The C checks are
 //! skipped with a message when there is no `cc`, the Rust crate when cargo cannot build it
-//! offline; the Fashion-MNIST model when the dataset is not installed.
+//! offline; the Fashion-MNIST model when the dataset is not installed. The ONNX files run in
+//! tract always, and in onnxruntime too when a python that imports it is found.
 
 mod common;
+mod support;
 
 use common::{ok, radact, tiny_search};
 use radact::activation::Activation;
@@ -303,7 +305,7 @@ fn check_onnx(model: &SavedModel, name: &str) {
         .unwrap()
         .into_runnable()
         .unwrap();
-    let input = tract_ndarray::Array2::from_shape_vec((n, model.n_inputs()), raw).unwrap();
+    let input = tract_ndarray::Array2::from_shape_vec((n, model.n_inputs()), raw.clone()).unwrap();
     let outputs = plan.run(tvec!(Tensor::from(input).into())).unwrap();
     let classes: Vec<u8> = outputs[1]
         .to_array_view::<i64>()
@@ -315,6 +317,41 @@ fn check_onnx(model: &SavedModel, name: &str) {
     assert!(
         agree >= AGREEMENT,
         "{name}: ONNX in tract agrees on {agree}"
+    );
+    check_onnxruntime(&bytes, model, &raw, &golden, name);
+}
+
+/// Runs the ONNX file in onnxruntime (Microsoft's runtime, from PyPI: `pip install
+/// onnxruntime`) when a python that imports it is found (`$RADACT_PYTHON`, `/usr/bin/python3`
+/// or `python3`): its `class` output must agree with radact as tract's does. Skipped with a
+/// message otherwise; Debian does not package onnxruntime, so `tests/run` does not install it.
+fn check_onnxruntime(onnx: &[u8], model: &SavedModel, raw: &[f32], golden: &[u8], name: &str) {
+    let python = match support::interpreter(&["onnxruntime", "numpy"]) {
+        Ok(python) => python,
+        Err(why) => {
+            eprintln!("skipped onnxruntime for {name}: {why}");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("net.onnx"), onnx).unwrap();
+    write_floats(&dir.path().join("rows.bin"), raw);
+    let script = format!(
+        "import numpy as np, onnxruntime as ort\n\
+         x = np.fromfile('rows.bin', dtype='<f4').reshape(-1, {n_inputs})\n\
+         session = ort.InferenceSession('net.onnx', providers=['CPUExecutionProvider'])\n\
+         logits, classes = session.run(['logits', 'class'], {{'x': x}})\n\
+         assert logits.shape == (x.shape[0], {n_outputs}), logits.shape\n\
+         print('\\n'.join(str(int(c)) for c in classes))\n",
+        n_inputs = model.n_inputs(),
+        n_outputs = model.n_classes(),
+    );
+    let out = support::run_script(&python, dir.path(), &script, &[]);
+    let classes = parse_classes(out.as_bytes());
+    let agree = agreement(&classes, golden);
+    assert!(
+        agree >= AGREEMENT,
+        "{name}: ONNX in onnxruntime agrees on {agree}"
     );
 }
 
