@@ -24,6 +24,7 @@ use radact::model::{no_std, onnx, SavedModel};
 use radact::train::{Budget, DatasetSpec, NetworkConfig, Task, Trainer, DEFAULT_FASHION_MNIST_DIR};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use tract_onnx::prelude::*;
 
 /// Share of inputs on which an export must give radact's class.
@@ -290,8 +291,8 @@ fn check_no_std(model: &SavedModel, name: &str) {
     }
 }
 
-/// Runs the ONNX export in tract (a third-party runtime) on the test split: its `class` output
-/// must agree with radact, its `logits` be close.
+/// Runs the ONNX export in tract (a third-party runtime) on the test split, and in onnxruntime
+/// when it is installed: their `class` outputs must agree with radact.
 fn check_onnx(model: &SavedModel, name: &str) {
     let bytes = onnx::generate(model).unwrap();
     let (raw, golden) = golden(model);
@@ -326,7 +327,9 @@ fn check_onnx(model: &SavedModel, name: &str) {
 /// or `python3`): its `class` output must agree with radact as tract's does. Skipped with a
 /// message otherwise; Debian does not package onnxruntime, so `tests/run` does not install it.
 fn check_onnxruntime(onnx: &[u8], model: &SavedModel, raw: &[f32], golden: &[u8], name: &str) {
-    let python = match support::interpreter(&["onnxruntime", "numpy"]) {
+    // Looked for once: every ONNX check of this test binary shares the answer.
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let python = match PYTHON.get_or_init(|| support::interpreter(&["onnxruntime", "numpy"])) {
         Ok(python) => python,
         Err(why) => {
             eprintln!("skipped onnxruntime for {name}: {why}");
@@ -346,7 +349,7 @@ fn check_onnxruntime(onnx: &[u8], model: &SavedModel, raw: &[f32], golden: &[u8]
         n_inputs = model.n_inputs(),
         n_outputs = model.n_classes(),
     );
-    let out = support::run_script(&python, dir.path(), &script, &[]);
+    let out = support::run_script(python, dir.path(), &script, &[]);
     let classes = parse_classes(out.as_bytes());
     let agree = agreement(&classes, golden);
     assert!(
