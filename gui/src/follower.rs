@@ -136,20 +136,12 @@ fn follow(
                 return Ok(());
             }
         }
-        let records = journal.read_new().map_err(|e| e.to_string())?;
-        if !records.is_empty() {
-            let rows = records
-                .into_iter()
-                .map(|r| Row::new(r, &objectives))
-                .collect();
-            if !send(FollowUpdate::Rows(rows)) {
-                return Ok(());
-            }
-        }
         let stamp = modified(&checkpoint_path);
         if stamp.is_some() && stamp != checkpoint_seen {
             checkpoint_seen = stamp;
-            // Written atomically (temporary file and rename): never seen half-written.
+            // Read before the journal, so that rows never arrive ahead of the progress they
+            // belong to (the journal only grows past a checkpoint). Written atomically
+            // (temporary file and rename): never seen half-written.
             if let Some(state) = run.checkpoint().map_err(|e| e.to_string())? {
                 let update = FollowUpdate::Checkpoint {
                     trained: state.trained,
@@ -159,6 +151,16 @@ fn follow(
                 if !send(update) {
                     return Ok(());
                 }
+            }
+        }
+        let records = journal.read_new().map_err(|e| e.to_string())?;
+        if !records.is_empty() {
+            let rows = records
+                .into_iter()
+                .map(|r| Row::new(r, &objectives))
+                .collect();
+            if !send(FollowUpdate::Rows(rows)) {
+                return Ok(());
             }
         }
         let stamp = modified(&final_path);
